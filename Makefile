@@ -1,0 +1,142 @@
+# smaps sideband: build, boot and test a patched Linux 6.12.117 in QEMU.
+#
+#   make run     install what is missing, build, boot, show the feature
+#   make check   every test; last line "N passed, N failed"
+#   make bench   stock vs patched benchmarks -> bench/results/
+#
+# See README.md for the other targets.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+.DELETE_ON_ERROR:
+
+KVER       := 6.12.117
+DEB_PIN    := 6.12.117-1~deb12u1
+TARBALL    := /usr/src/linux-source-6.12.tar.xz
+B          := $(CURDIR)/build
+SRC        := $(B)/src
+STOCK_SRC  := $(B)/stock
+TREE       := $(B)/tree
+H          := $(CURDIR)/harness
+
+DEBUG_FRAGS := configs/base.config configs/debug.config
+BENCH_FRAGS := configs/base.config configs/bench.config
+
+OUT_DEBUG       := $(B)/out-debug
+OUT_BENCH       := $(B)/out-bench
+OUT_STOCK       := $(B)/out-stock-bench
+OUT_STOCK_DEBUG := $(B)/out-stock-debug
+
+PACKAGES := qemu-system-x86 busybox-static flex bison bc libelf-dev libssl-dev \
+	cpio ccache procps gnuplot-nox liburcu-dev xz-utils gcc make libc6-dev git \
+	python3 perl rsync
+OVERLAY  := $(shell $(H)/overlay-files.sh 2>/dev/null)
+SERIES   := $(wildcard patches/series) $(addprefix patches/,$(shell sed -e 's/\#.*//' patches/series 2>/dev/null))
+
+SELFTESTS := $(sort $(wildcard tools/testing/selftests/proc/proc-smaps*.c tools/testing/selftests/proc/proc-maps*.c tools/testing/selftests/proc/proc-sideband*.c))
+TEST_BINS := $(patsubst tools/testing/selftests/proc/%.c,$(B)/tests/%,$(SELFTESTS))
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
+
+TEST_CFLAGS := -static -O2 -g -Wall -pthread \
+	-I$(SRC)/tools/testing/selftests/proc -I$(OUT_DEBUG)/usr-headers/include \
+	-Itools/testing/selftests/proc
+
+.PHONY: all deps kernel kernel-bench stock stock-debug initramfs run check \
+	bench tree export clean help selftests
+
+all: kernel
+
+help:
+	@sed -n '/^## /s/^## //p' README.md
+
+## deps: install the Debian packages the harness needs (idempotent)
+deps: $(B)/.deps
+$(B)/.deps: Makefile
+	@mkdir -p $(B)
+	@missing=""; \
+	for p in $(PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	have=$$(dpkg-query -W -f='$${Version}' linux-source-6.12 2>/dev/null || true); \
+	if [ -n "$$missing" ] || [ "$$have" != "$(DEB_PIN)" ]; then \
+		SUDO=$$( [ $$(id -u) = 0 ] || echo sudo ); \
+		echo "  DEPS    apt-get install$$missing (linux-source-6.12: $${have:-none})"; \
+		$$SUDO apt-get update -qq; \
+		APT="$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends"; \
+		[ -z "$$missing" ] || $$APT $$missing >/dev/null; \
+		if [ "$$have" != "$(DEB_PIN)" ]; then \
+			if ! $$APT --allow-downgrades linux-source-6.12=$(DEB_PIN) >/dev/null; then \
+				echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
+				echo "!!! WARNING: linux-source-6.12=$(DEB_PIN) is not available."; \
+				echo "!!! Falling back to the candidate: $$(apt-cache policy linux-source-6.12 | awk '/Candidate/ {print $$2}')"; \
+				echo "!!! The patches target $(KVER); expect rejects."; \
+				echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
+				$$APT linux-source-6.12 >/dev/null; \
+			fi; \
+		fi; \
+	fi
+	@test -f $(TARBALL) || { echo "ERROR: $(TARBALL) missing after install" >&2; exit 1; }
+	@touch $@
+
+# The patched source: pristine + overlay + series, regenerated when any of
+# them changes.
+$(SRC)/.applied: $(B)/.deps $(OVERLAY) $(SERIES) $(H)/prepare-tree.sh $(H)/overlay-files.sh
+	$(H)/prepare-tree.sh $(TARBALL) $(SRC) $(CURDIR)
+	@touch $@
+$(STOCK_SRC)/.applied: $(B)/.deps $(H)/prepare-tree.sh
+	$(H)/prepare-tree.sh $(TARBALL) $(STOCK_SRC) $(CURDIR) stock
+	@touch $@
+
+## kernel: the patched kernel, debug config (lockdep, DEBUG_VM, KASAN)
+kernel: $(SRC)/.applied
+	$(H)/build-kernel.sh $(SRC) $(OUT_DEBUG) $(DEBUG_FRAGS)
+## kernel-bench: the patched kernel, bench config (no debugging)
+kernel-bench: $(SRC)/.applied
+	$(H)/build-kernel.sh $(SRC) $(OUT_BENCH) $(BENCH_FRAGS)
+## stock: unmodified 6.12.117, bench config (and stock-debug: debug config)
+stock: $(STOCK_SRC)/.applied
+	$(H)/build-kernel.sh $(STOCK_SRC) $(OUT_STOCK) $(BENCH_FRAGS)
+stock-debug: $(STOCK_SRC)/.applied
+	$(H)/build-kernel.sh $(STOCK_SRC) $(OUT_STOCK_DEBUG) $(DEBUG_FRAGS)
+
+# Static selftests and bench tools, built against the patched UAPI headers.
+$(B)/tests/%: tools/testing/selftests/proc/%.c $(wildcard tools/testing/selftests/proc/*.h) | kernel
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	@gcc $(TEST_CFLAGS) -o $@ $<
+$(B)/bench/%: bench/%.c $(wildcard bench/*.h) | kernel
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	@gcc $(TEST_CFLAGS) -Ibench -o $@ $< -lm
+
+selftests: $(TEST_BINS) $(BENCH_BINS)
+
+## initramfs: busybox + selftests + bench tools + procps-ng pmap/ps
+initramfs: $(B)/initramfs.cpio.gz
+$(B)/initramfs.cpio.gz: $(TEST_BINS) $(BENCH_BINS) $(H)/init.sh $(wildcard $(H)/suites/*.sh) $(H)/mkinitramfs.sh
+	@rm -rf $(B)/tests.stage && mkdir -p $(B)/tests.stage $(B)/bench
+	@cp $(TEST_BINS) $(B)/tests.stage/
+	$(H)/mkinitramfs.sh $@ $(B)/tests.stage $(B)/bench
+
+## run: boot the patched kernel and show the feature on a real process
+run: deps kernel initramfs
+	@$(H)/qemu.sh -t 600 $(OUT_DEBUG)/arch/x86/boot/bzImage $(B)/initramfs.cpio.gz run $(B)/logs/run
+	@grep -q '^SUITE-DONE' $(B)/logs/run/results.log || { echo "the guest did not finish; console: $(B)/logs/run/console.log"; exit 1; }
+
+## check: all tests (guest selftests under the debug kernel + host checks)
+check: deps kernel initramfs
+	@rm -rf $(B)/logs/check && mkdir -p $(B)/logs/check
+	@$(H)/qemu.sh -t 2400 $(OUT_DEBUG)/arch/x86/boot/bzImage $(B)/initramfs.cpio.gz check $(B)/logs/check/guest >/dev/null
+	@grep -E '^(not )?ok |^# PROGRAM|^SUITE|^QEMU' $(B)/logs/check/guest/results.log || true
+	@$(H)/verdict.sh $(B)/logs/check/*
+
+## tree: a git repository of the patched source in build/tree for editing
+tree: $(B)/.deps
+	$(H)/prepare-tree.sh $(TARBALL) $(TREE) $(CURDIR)
+## export: write build/tree's commits back to patches/ and the overlay
+export:
+	$(H)/export-tree.sh $(TREE) $(CURDIR)
+
+clean:
+	rm -rf $(B)/out-* $(B)/tests $(B)/bench $(B)/logs $(B)/initramfs.cpio.gz

@@ -1,0 +1,36 @@
+#!/bin/bash
+# qemu.sh [-i] [-m MEM] [-t TIMEOUT] [-a APPEND] BZIMAGE INITRD SUITE LOGDIR
+#
+# Boot BZIMAGE under TCG (no KVM here) with 2 vCPUs and run SUITE.
+# The kernel console goes to LOGDIR/console.log; the suite's results come
+# over a second serial port to stdout and LOGDIR/results.log, so kernel
+# messages never interleave with them.  -i: instruction-counted clock
+# (-icount shift=0,sleep=off) for CPU-bound measurements (it serializes the
+# vCPUs).  The run is bounded by TIMEOUT seconds.
+set -euo pipefail
+icount=0 mem=2G tmo=1800 append=""
+while getopts "im:t:a:" o; do
+	case $o in
+	i) icount=1 ;; m) mem=$OPTARG ;; t) tmo=$OPTARG ;; a) append=$OPTARG ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+kernel=$1 initrd=$2 suite=$3 logdir=$4
+mkdir -p "$logdir"
+if [ "$icount" = 1 ]; then
+	accel=(-accel tcg -icount shift=0,sleep=off)
+else
+	accel=(-accel tcg,thread=multi)
+fi
+: > "$logdir/console.log"
+set +e
+timeout --foreground -k 10 "$tmo" qemu-system-x86_64 -M q35 -smp 2 -m "$mem" "${accel[@]}" -cpu max \
+	-kernel "$kernel" -initrd "$initrd" \
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=6 suite=$suite results=ttyS1 $append" \
+	-display none -monitor none -no-reboot \
+	-serial "file:$logdir/console.log" -serial stdio </dev/null | tr -d '\r' | tee "$logdir/results.log"
+rc=${PIPESTATUS[0]}
+set -e
+[ "$rc" = 124 ] && echo "QEMU-TIMEOUT after ${tmo}s" | tee -a "$logdir/results.log"
+exit 0

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the smaps selftests: read a whole /proc file, split
+ * smaps into per-VMA records, look fields up by name.
+ */
+#ifndef SMAPS_UTIL_H
+#define SMAPS_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SMAPS_MAX_FIELDS 40
+
+struct smaps_field {
+	char name[32];
+	unsigned long val;		/* kB for " kB" fields, else the number */
+};
+
+struct smaps_vma {
+	unsigned long start, end;
+	char header[512];
+	int nr_fields;
+	struct smaps_field f[SMAPS_MAX_FIELDS];
+	char vmflags[256];
+};
+
+/* Read a whole file into a malloc'd, NUL-terminated buffer. */
+static char *read_file(const char *path, size_t *lenp)
+{
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap + 1);
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0 || !buf) {
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	while ((n = read(fd, buf + len, cap - len)) > 0) {
+		len += n;
+		if (len == cap) {
+			cap *= 2;
+			buf = realloc(buf, cap + 1);
+			if (!buf)
+				break;
+		}
+	}
+	close(fd);
+	if (!buf || n < 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[len] = '\0';
+	if (lenp)
+		*lenp = len;
+	return buf;
+}
+
+static int is_vma_header(const char *line)
+{
+	unsigned long a, b;
+	char c;
+
+	return sscanf(line, "%lx-%lx %c", &a, &b, &c) == 3;
+}
+
+/*
+ * Parse smaps text into records.  Returns the number of VMAs, or -1 on a
+ * malformed line.  The text is modified (lines are split in place).
+ */
+static int parse_smaps(char *text, struct smaps_vma **out)
+{
+	int n = 0, cap = 64;
+	struct smaps_vma *v = calloc(cap, sizeof(*v)), *cur = NULL;
+	char *line, *save = NULL;
+
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (is_vma_header(line)) {
+			if (n == cap) {
+				cap *= 2;
+				v = realloc(v, cap * sizeof(*v));
+			}
+			cur = &v[n++];
+			memset(cur, 0, sizeof(*cur));
+			sscanf(line, "%lx-%lx", &cur->start, &cur->end);
+			snprintf(cur->header, sizeof(cur->header), "%s", line);
+		} else if (!cur) {
+			free(v);
+			return -1;
+		} else if (!strncmp(line, "VmFlags:", 8)) {
+			snprintf(cur->vmflags, sizeof(cur->vmflags), "%s", line + 8);
+		} else {
+			char *colon = strchr(line, ':');
+			struct smaps_field *f;
+
+			if (!colon || cur->nr_fields == SMAPS_MAX_FIELDS) {
+				free(v);
+				return -1;
+			}
+			f = &cur->f[cur->nr_fields++];
+			snprintf(f->name, sizeof(f->name), "%.*s", (int)(colon - line), line);
+			f->val = strtoul(colon + 1, NULL, 10);
+		}
+	}
+	*out = v;
+	return n;
+}
+
+/* Value of field @name of @v, or -1 if absent. */
+static long smaps_get(const struct smaps_vma *v, const char *name)
+{
+	for (int i = 0; i < v->nr_fields; i++)
+		if (!strcmp(v->f[i].name, name))
+			return v->f[i].val;
+	return -1;
+}
+
+static struct smaps_vma *smaps_find(struct smaps_vma *v, int n, unsigned long addr)
+{
+	for (int i = 0; i < n; i++)
+		if (v[i].start <= addr && addr < v[i].end)
+			return &v[i];
+	return NULL;
+}
+
+#endif
