@@ -38,7 +38,7 @@ TEST_BINS := $(patsubst tools/testing/selftests/proc/%.c,$(B)/tests/%,$(SELFTEST
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 
-TEST_CFLAGS := -static -O2 -g -Wall -pthread \
+TEST_CFLAGS := -static -O2 -g -Wall -Wno-unused-function -pthread \
 	-I$(SRC)/tools/testing/selftests/proc -I$(OUT_DEBUG)/usr-headers/include \
 	-Itools/testing/selftests/proc
 
@@ -130,6 +130,21 @@ check: deps kernel initramfs
 	@$(H)/qemu.sh -t 2400 $(OUT_DEBUG)/arch/x86/boot/bzImage $(B)/initramfs.cpio.gz check $(B)/logs/check/guest >/dev/null
 	@grep -E '^(not )?ok |^# PROGRAM|^SUITE|^QEMU' $(B)/logs/check/guest/results.log || true
 	@$(H)/verdict.sh $(B)/logs/check/*
+
+## bench: stock vs patched (bench config) side by side -> bench/results/
+BENCH_REPS ?= 3
+BENCH_SECS ?= 3
+bench: deps kernel-bench stock initramfs
+	@rm -rf $(B)/logs/bench && mkdir -p $(B)/logs/bench bench/results/raw
+	@for k in stock patched; do \
+		img=$(OUT_BENCH)/arch/x86/boot/bzImage; [ $$k = stock ] && img=$(OUT_STOCK)/arch/x86/boot/bzImage; \
+		echo "  BENCH   $$k"; \
+		$(H)/qemu.sh -t 2400 -m 2G -a "label=$$k reps=$(BENCH_REPS) secs=$(BENCH_SECS)" \
+			$$img $(B)/initramfs.cpio.gz bench $(B)/logs/bench/$$k | grep --line-buffered '^BENCH interference'; \
+		grep -q '^SUITE-DONE' $(B)/logs/bench/$$k/results.log || { echo "the $$k guest did not finish"; exit 1; }; \
+		cp $(B)/logs/bench/$$k/results.log bench/results/raw/$$k.log; \
+	done
+	python3 $(H)/bench-report.py bench/results/raw bench/results
 
 ## tree: a git repository of the patched source in build/tree for editing
 tree: $(B)/.deps

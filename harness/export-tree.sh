@@ -11,15 +11,27 @@ cd "$tree"
 git rev-parse -q --verify refs/tags/overlay >/dev/null || { echo "no overlay tag in $tree: run make tree" >&2; exit 1; }
 [ -z "$(git status --porcelain)" ] || { echo "$tree has uncommitted changes: commit them first" >&2; exit 1; }
 
-# Overlay: every file of HEAD that is not in base.
+# Overlay: every file of HEAD that is not in base.  A repository file that
+# changed since `make tree` (differs from the tree's overlay commit) and is
+# not what HEAD has would be overwritten: refuse rather than lose work.
 mapfile -t new < <(git diff --name-only --diff-filter=A base HEAD)
+for f in "${new[@]}"; do
+	if [ -f "$repo/$f" ] && git cat-file -e "overlay:$f" 2>/dev/null &&
+	   ! git show "overlay:$f" | cmp -s - "$repo/$f" &&
+	   ! git show "HEAD:$f" | cmp -s - "$repo/$f"; then
+		echo "ERROR: $f changed in $repo since make tree; copy it into $tree and commit, or drop it" >&2
+		exit 1
+	fi
+done
 for f in "${new[@]}"; do
 	mkdir -p "$repo/$(dirname "$f")"
 	git show "HEAD:$f" > "$repo/$f"
 done
-# Files that the overlay had but HEAD no longer has.
-(cd "$repo" && "$repo/harness/overlay-files.sh") | while IFS= read -r f; do
-	git cat-file -e "HEAD:$f" 2>/dev/null || { echo "  removed $f"; rm -f "$repo/$f"; }
+# Files the tree started with (tag overlay) and HEAD deleted.  Files added
+# to the repository after `make tree` are not the tree's business.
+git diff --name-only --diff-filter=D overlay HEAD | while IFS= read -r f; do
+	echo "  removed $f"
+	rm -f "$repo/$f"
 done
 
 excludes=()

@@ -18,6 +18,8 @@ for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	suite=*) suite=${arg#suite=} ;;
 	only=*) export ONLY=${arg#only=} ;;
+	reps=*) export REPS=${arg#reps=} ;;
+	secs=*) export SECONDS_PER_RUN=${arg#secs=} ;;
 	duration=*) export DURATION=${arg#duration=} ;;
 	results=*) results=${arg#results=} ;;
 	esac

@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Read-locking one VMA at a time for readers of another process's address
+ * space: /proc/PID/maps, smaps, smaps_rollup and PROCMAP_QUERY.
+ *
+ * Such a reader used to hold the target's mmap_lock for its whole pass.  A
+ * writer (mmap, munmap, mprotect) then queued behind it, and every page
+ * fault that needs mmap_lock queued behind the writer: a monitoring agent
+ * reading smaps stalled the process it monitored.
+ *
+ * vma_read_lock_next() instead finds the first VMA ending above an address
+ * under RCU and takes only that VMA's read lock, the lock page faults take.
+ * When the VMA is write-locked, the reader waits for the mmap_lock writer to
+ * finish without acquiring anything, so it can never delay a writer, and
+ * looks again.  Only a reader that keeps losing to a stream of writers falls
+ * back, after a bounded number of waits, to mmap_read_lock for one lookup.
+ *
+ * The caller holds no VMA lock when it calls vma_read_lock_next(): taking
+ * mmap_lock, or waiting for its writer, while holding a VMA read lock would
+ * deadlock against a writer that holds mmap_lock and waits for that VMA
+ * (vma_start_write()).  Readers resume by address (the vm_end of the last
+ * VMA they reported), never by index, so across concurrent changes a VMA
+ * may be reported twice but is never skipped.
+ *
+ * Copyright (c) 2026 The smaps-sideband authors
+ */
+
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/init.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
+#include <linux/seq_file.h>
+#include <linux/vma_read.h>
+
+/*
+ * Lookups under RCU that found a VMA which had just been replaced (detached
+ * after we found it, or shrunk below the address): the writer is already
+ * gone, so looking again right away succeeds unless another writer replaced
+ * it again in the meantime.
+ */
+#define VMA_READ_RCU_TRIES	4
+
+/*
+ * Waits for an mmap_lock writer before the last resort.  Each wait ends
+ * when the writer that held mmap_lock when we looked has released it, so a
+ * reader takes mmap_lock only after losing to this many distinct writer
+ * sections in a row on the same lookup.
+ */
+#define VMA_READ_WAITS		16
+
+/* Polling interval of a wait, doubled up to the maximum (microseconds). */
+#define VMA_READ_WAIT_MIN_US	20
+#define VMA_READ_WAIT_MAX_US	1000
+
+static DEFINE_PER_CPU(unsigned long, vma_read_stats[NR_VMA_READ_PATHS]);
+
+/* Test and benchmark knob, see debugfs vma_read/mode. */
+enum vma_read_mode {
+	VMA_READ_MODE_WAIT,		/* default: wait for writers */
+	VMA_READ_MODE_NO_WAIT,		/* fall back to mmap_lock without waiting */
+	VMA_READ_MODE_MMAP_LOCK,	/* always take the last resort */
+};
+
+static unsigned int vma_read_mode __read_mostly;
+
+void vma_read_count(enum vma_read_path path)
+{
+	this_cpu_inc(vma_read_stats[path]);
+}
+
+#ifdef CONFIG_PER_VMA_LOCK
+
+/*
+ * Wait until the mmap_lock writer that is active now, if any, has finished,
+ * without taking mmap_lock and without making anybody wait for us.
+ *
+ * mm->mm_lock_seq is odd while mmap_lock is held for write (it is bumped by
+ * mmap_write_lock() and again by vma_end_write_all() on unlock or
+ * downgrade), and a VMA is write-locked exactly when its vm_lock_seq equals
+ * the odd value of the current section.  So once the sequence has moved on
+ * from the odd value seen here, every VMA that writer locked is unlocked.
+ *
+ * Nothing is acquired, so no writer can be delayed by this wait: it only
+ * reads the sequence, sleeping in between.  The writer pays nothing either:
+ * there is no wake-up for it to issue, which is why this polls with a short
+ * exponential backoff instead of sleeping on a wait queue.
+ *
+ * For lockdep the wait is what it is for deadlock purposes: a read
+ * acquisition of mmap_lock that is released at once.  That makes lockdep
+ * report a reader that would wait while holding a VMA lock (a writer holding
+ * mmap_lock may be waiting for that VMA), the deadlock this must never have.
+ */
+static int vma_read_wait_writer(struct mm_struct *mm)
+{
+	unsigned int seq = raw_read_seqcount(&mm->mm_lock_seq);
+	unsigned long delay = VMA_READ_WAIT_MIN_US;
+
+	might_sleep();
+	rwsem_acquire_read(&mm->mmap_lock.dep_map, 0, 0, _RET_IP_);
+	rwsem_release(&mm->mmap_lock.dep_map, _RET_IP_);
+
+	/* Even: no writer now, the one we lost to is gone already. */
+	if (!(seq & 1))
+		return 0;
+
+	/*
+	 * The ACQUIRE of raw_read_seqcount() pairs with the RELEASE in
+	 * vma_end_write_all(): once we see the new value, the next lookup sees
+	 * the writer's changes to the tree and to the VMAs.
+	 */
+	while (raw_read_seqcount(&mm->mm_lock_seq) == seq) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		usleep_range_state(delay, 2 * delay, TASK_KILLABLE);
+		delay = min(2 * delay, (unsigned long)VMA_READ_WAIT_MAX_US);
+	}
+	return 0;
+}
+
+/*
+ * One lookup under RCU: the first VMA with vm_end > @addr, read-locked.
+ * Returns NULL if there is none, ERR_PTR(-EBUSY) if it is write-locked and
+ * ERR_PTR(-EAGAIN) if it was replaced before we locked it.
+ */
+static struct vm_area_struct *vma_read_lock_rcu(struct mm_struct *mm,
+						unsigned long addr)
+{
+	MA_STATE(mas, &mm->mm_mt, addr, addr);
+	struct vm_area_struct *vma;
+
+	rcu_read_lock();
+	vma = mas_find(&mas, ULONG_MAX);
+	if (!vma)
+		goto out;
+
+	/*
+	 * VMAs are freed by RCU, so @vma is valid memory here even if it was
+	 * removed after mas_find() saw it; vma_start_read() fails for one
+	 * that is write-locked, which every writer does before changing or
+	 * removing a VMA.
+	 */
+	if (!vma_start_read(vma)) {
+		vma = ERR_PTR(-EBUSY);
+		goto out;
+	}
+
+	/*
+	 * Read-locked now, so vm_start, vm_end and detached are stable.  The
+	 * VMA may have been removed, or shrunk so that it ends at or below
+	 * @addr, between mas_find() and vma_start_read(): look again.  A VMA
+	 * that now starts below @addr (expanded, or merged with the one we
+	 * reported last) is returned: reporting a range twice is allowed,
+	 * skipping one is not.
+	 */
+	if (vma->detached || vma->vm_end <= addr) {
+		vma_end_read(vma);
+		vma = ERR_PTR(-EAGAIN);
+	}
+out:
+	rcu_read_unlock();
+	return vma;
+}
+
+/*
+ * The last resort, for one lookup: under mmap_read_lock no VMA can be
+ * write-locked (that needs mmap_lock for write), so the VMA's read lock is
+ * taken with down_read() and cannot fail; the lock order mmap_lock ->
+ * vm_lock is the one writers use.  mmap_lock is dropped before returning.
+ */
+static struct vm_area_struct *vma_read_lock_mmap(struct mm_struct *mm,
+						 unsigned long addr)
+{
+	struct vm_area_struct *vma;
+
+	if (mmap_read_lock_killable(mm))
+		return ERR_PTR(-EINTR);
+	vma = find_vma(mm, addr);
+	if (vma)
+		down_read(&vma->vm_lock->lock);
+	vma_read_count(VMA_READ_MMAP_LOCK);
+	if (rwsem_is_contended(&mm->mmap_lock))
+		vma_read_count(VMA_READ_WRITER_WAITED);
+	mmap_read_unlock(mm);
+	return vma;
+}
+
+/**
+ * vma_read_lock_next - read-lock the first VMA that ends above an address
+ * @mm: the address space, pinned by the caller (mmget)
+ * @addr: the address to resume at
+ *
+ * The caller must hold no VMA lock and not hold @mm's mmap_lock.
+ *
+ * Return: the VMA containing @addr or else the next one, read-locked
+ * (release it with vma_read_unlock()); NULL if no VMA ends above @addr;
+ * ERR_PTR(-EINTR) if a fatal signal arrived while waiting.
+ */
+struct vm_area_struct *vma_read_lock_next(struct mm_struct *mm,
+					  unsigned long addr)
+{
+	enum vma_read_path path = VMA_READ_RCU;
+	int tries = 0, waits = 0, err;
+	struct vm_area_struct *vma;
+
+	/* Waiting, or taking mmap_lock, while holding a VMA lock deadlocks. */
+	lockdep_assert_not_held(&mm->mmap_lock);
+
+	if (READ_ONCE(vma_read_mode) == VMA_READ_MODE_MMAP_LOCK)
+		return vma_read_lock_mmap(mm, addr);
+
+	for (;;) {
+		vma = vma_read_lock_rcu(mm, addr);
+		if (!IS_ERR(vma)) {
+			vma_read_count(path);
+			return vma;
+		}
+		if (PTR_ERR(vma) == -EAGAIN && ++tries < VMA_READ_RCU_TRIES) {
+			if (path == VMA_READ_RCU)
+				path = VMA_READ_RETRY;
+			continue;
+		}
+		if (READ_ONCE(vma_read_mode) == VMA_READ_MODE_NO_WAIT ||
+		    waits++ == VMA_READ_WAITS)
+			return vma_read_lock_mmap(mm, addr);
+		err = vma_read_wait_writer(mm);
+		if (err)
+			return ERR_PTR(err);
+		path = VMA_READ_WAIT;
+		tries = 0;
+	}
+}
+
+/**
+ * vma_read_unlock - release a VMA returned by vma_read_lock_next()
+ * @vma: the VMA
+ */
+void vma_read_unlock(struct vm_area_struct *vma)
+{
+	vma_assert_locked(vma);
+	vma_end_read(vma);
+}
+
+/**
+ * vma_read_yield - drop a VMA's read lock for a moment, then retake it
+ * @vma: a VMA read-locked by vma_read_lock_next()
+ * @addr: an address inside @vma by which to find it again
+ *
+ * For long walks of one VMA: a writer that wants this VMA gets it between
+ * two chunks of the walk instead of waiting for the whole walk.
+ *
+ * A writer write-locks a VMA before it changes or removes it, which stores
+ * the current mm_lock_seq in vm_lock_seq; so the same VMA with the same
+ * vm_lock_seq was not changed meanwhile.  The range, flags, file and offset
+ * are compared as well, so that a VMA freed and another one allocated at
+ * the same address (possible once we leave RCU) cannot pass for it.
+ *
+ * Return: true if @vma is read-locked again, unchanged; false if it
+ * changed, went away or a fatal signal arrived, with nothing locked.
+ */
+bool vma_read_yield(struct vm_area_struct *vma, unsigned long addr)
+{
+	unsigned long start = vma->vm_start, end = vma->vm_end;
+	unsigned long pgoff = vma->vm_pgoff;
+	unsigned int seq = vma->vm_lock_seq;
+	vm_flags_t flags = vma->vm_flags;
+	struct file *file = vma->vm_file;
+	struct mm_struct *mm = vma->vm_mm;
+	struct vm_area_struct *again;
+
+	vma_read_unlock(vma);
+	cond_resched();
+	again = vma_read_lock_next(mm, addr);
+	if (again == vma && vma->vm_lock_seq == seq &&
+	    vma->vm_start == start && vma->vm_end == end &&
+	    vma->vm_pgoff == pgoff && vma->vm_file == file &&
+	    vma->vm_flags == flags)
+		return true;
+	if (!IS_ERR_OR_NULL(again))
+		vma_read_unlock(again);
+	return false;
+}
+
+#else /* !CONFIG_PER_VMA_LOCK */
+
+/* Without per-VMA locks, the VMA is held stable by mmap_lock itself. */
+struct vm_area_struct *vma_read_lock_next(struct mm_struct *mm,
+					  unsigned long addr)
+{
+	struct vm_area_struct *vma;
+
+	if (mmap_read_lock_killable(mm))
+		return ERR_PTR(-EINTR);
+	vma = find_vma(mm, addr);
+	vma_read_count(VMA_READ_MMAP_LOCK);
+	if (!vma)
+		mmap_read_unlock(mm);
+	return vma;
+}
+
+void vma_read_unlock(struct vm_area_struct *vma)
+{
+	mmap_read_unlock(vma->vm_mm);
+}
+
+/* Nothing can change while mmap_lock is held: keep holding it. */
+bool vma_read_yield(struct vm_area_struct *vma, unsigned long addr)
+{
+	return true;
+}
+
+#endif /* CONFIG_PER_VMA_LOCK */
+
+#ifdef CONFIG_DEBUG_FS
+static const char * const vma_read_path_names[NR_VMA_READ_PATHS] = {
+	[VMA_READ_RCU]		 = "rcu",
+	[VMA_READ_RETRY]	 = "rcu_retry",
+	[VMA_READ_WAIT]		 = "wait",
+	[VMA_READ_MMAP_LOCK]	 = "mmap_lock",
+	[VMA_READ_WRITER_WAITED] = "writer_waited",
+};
+
+static int vma_read_stats_show(struct seq_file *m, void *v)
+{
+	int i, cpu;
+
+	for (i = 0; i < NR_VMA_READ_PATHS; i++) {
+		unsigned long sum = 0;
+
+		for_each_possible_cpu(cpu)
+			sum += per_cpu(vma_read_stats[i], cpu);
+		seq_printf(m, "%s %lu\n", vma_read_path_names[i], sum);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vma_read_stats);
+
+static int __init vma_read_debugfs_init(void)
+{
+	struct dentry *dir = debugfs_create_dir("vma_read", NULL);
+
+	debugfs_create_file("stats", 0444, dir, NULL, &vma_read_stats_fops);
+	debugfs_create_u32("mode", 0644, dir, &vma_read_mode);
+	return 0;
+}
+late_initcall(vma_read_debugfs_init);
+#endif /* CONFIG_DEBUG_FS */
