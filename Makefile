@@ -15,7 +15,7 @@ DEB_PIN    := 6.12.117-1~deb12u1
 TARBALL    := /usr/src/linux-source-6.12.tar.xz
 B          := $(CURDIR)/build
 SRC        := $(B)/src
-STOCK_SRC  := $(B)/stock
+STOCK_SRC  := $(B)/stock/src
 TREE       := $(B)/tree
 H          := $(CURDIR)/harness
 
@@ -24,8 +24,8 @@ BENCH_FRAGS := configs/base.config configs/bench.config
 
 OUT_DEBUG       := $(B)/out-debug
 OUT_BENCH       := $(B)/out-bench
-OUT_STOCK       := $(B)/out-stock-bench
-OUT_STOCK_DEBUG := $(B)/out-stock-debug
+OUT_STOCK       := $(B)/stock/out-bench
+OUT_STOCK_DEBUG := $(B)/stock/out-debug
 
 PACKAGES := qemu-system-x86 busybox-static flex bison bc libelf-dev libssl-dev \
 	cpio ccache procps gnuplot-nox liburcu-dev xz-utils gcc make libc6-dev git \
@@ -38,11 +38,13 @@ TEST_BINS := $(patsubst tools/testing/selftests/proc/%.c,$(B)/tests/%,$(SELFTEST
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 
+DUMP_EXPECTED := $(CURDIR)/harness/expected/dump-stock.txt
+
 TEST_CFLAGS := -static -O2 -g -Wall -Wno-unused-function -pthread \
 	-I$(SRC)/tools/testing/selftests/proc -I$(OUT_DEBUG)/usr-headers/include \
 	-Itools/testing/selftests/proc
 
-.PHONY: all deps kernel kernel-bench stock stock-debug initramfs run check \
+.PHONY: all deps kernel kernel-bench stock stock-debug initramfs run check record-expected \
 	bench tree export clean help selftests
 
 all: kernel
@@ -94,7 +96,7 @@ kernel: $(SRC)/.applied
 ## kernel-bench: the patched kernel, bench config (no debugging)
 kernel-bench: $(SRC)/.applied
 	$(H)/build-kernel.sh $(SRC) $(OUT_BENCH) $(BENCH_FRAGS)
-## stock: unmodified 6.12.117, bench config (and stock-debug: debug config)
+## stock: unmodified 6.12.117, bench config, in build/stock (stock-debug: debug config)
 stock: $(STOCK_SRC)/.applied
 	$(H)/build-kernel.sh $(STOCK_SRC) $(OUT_STOCK) $(BENCH_FRAGS)
 stock-debug: $(STOCK_SRC)/.applied
@@ -129,7 +131,22 @@ check: deps kernel initramfs
 	@rm -rf $(B)/logs/check && mkdir -p $(B)/logs/check
 	@$(H)/qemu.sh -t 2400 $(OUT_DEBUG)/arch/x86/boot/bzImage $(B)/initramfs.cpio.gz check $(B)/logs/check/guest >/dev/null
 	@grep -E '^(not )?ok |^# PROGRAM|^SUITE|^QEMU' $(B)/logs/check/guest/results.log || true
+	@# procps-ng and /proc output of a quiescent workload: identical to stock
+	@# (live when the stock kernel is built, else the recorded expectation).
+	@$(H)/qemu.sh -t 300 $(OUT_DEBUG)/arch/x86/boot/bzImage $(B)/initramfs.cpio.gz dump $(B)/logs/check/dump-patched >/dev/null
+	@ref=$(DUMP_EXPECTED); label="recorded stock output"; \
+	if [ -f $(OUT_STOCK)/arch/x86/boot/bzImage ]; then \
+		$(H)/qemu.sh -t 300 $(OUT_STOCK)/arch/x86/boot/bzImage $(B)/initramfs.cpio.gz dump $(B)/logs/check/dump-stock >/dev/null; \
+		ref=$(B)/logs/check/dump-stock/results.log; label="stock (live)"; \
+	fi; \
+	mkdir -p $(B)/logs/check/compare; \
+	$(H)/compare-dump.sh $$ref $(B)/logs/check/dump-patched/results.log "$$label" | tee $(B)/logs/check/compare/dump.tap | grep -E '^(not )?ok '
 	@$(H)/verdict.sh $(B)/logs/check/*
+
+## record-expected: record stock's dump output as the expectation for make check
+record-expected: deps stock initramfs
+	$(H)/qemu.sh -t 300 $(OUT_STOCK)/arch/x86/boot/bzImage $(B)/initramfs.cpio.gz dump $(B)/logs/record >/dev/null
+	sed -n '/^=== /,/^=== end/p' $(B)/logs/record/results.log > $(DUMP_EXPECTED)
 
 ## bench: stock vs patched (bench config) side by side -> bench/results/
 BENCH_REPS ?= 3
@@ -138,11 +155,16 @@ bench: deps kernel-bench stock initramfs
 	@rm -rf $(B)/logs/bench && mkdir -p $(B)/logs/bench bench/results/raw
 	@for k in stock patched; do \
 		img=$(OUT_BENCH)/arch/x86/boot/bzImage; [ $$k = stock ] && img=$(OUT_STOCK)/arch/x86/boot/bzImage; \
-		echo "  BENCH   $$k"; \
+		echo "  BENCH   $$k: interference (multi-threaded TCG)"; \
 		$(H)/qemu.sh -t 2400 -m 2G -a "label=$$k reps=$(BENCH_REPS) secs=$(BENCH_SECS)" \
 			$$img $(B)/initramfs.cpio.gz bench $(B)/logs/bench/$$k | grep --line-buffered '^BENCH interference'; \
-		grep -q '^SUITE-DONE' $(B)/logs/bench/$$k/results.log || { echo "the $$k guest did not finish"; exit 1; }; \
-		cp $(B)/logs/bench/$$k/results.log bench/results/raw/$$k.log; \
+		echo "  BENCH   $$k: reader cost (-icount, instruction-counted)"; \
+		$(H)/qemu.sh -i -t 2400 -m 2G -a "label=$$k" \
+			$$img $(B)/initramfs.cpio.gz bench-icount $(B)/logs/bench/$$k-icount | grep --line-buffered '^BENCH'; \
+		for d in $$k $$k-icount; do \
+			grep -q '^SUITE-DONE' $(B)/logs/bench/$$d/results.log || { echo "the $$d guest did not finish"; exit 1; }; \
+			cp $(B)/logs/bench/$$d/results.log bench/results/raw/$$d.log; \
+		done; \
 	done
 	python3 $(H)/bench-report.py bench/results/raw bench/results
 

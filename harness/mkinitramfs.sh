@@ -18,6 +18,11 @@ cp "$here"/suites/*.sh "$root/suites/"
 for d in "$tests" "$bench"; do [ -d "$d" ] || { echo "missing $d" >&2; exit 1; }; done
 find "$tests" -maxdepth 1 -type f -executable -exec cp {} "$root/tests/" \;
 find "$bench" -maxdepth 1 -type f -executable -exec cp {} "$root/bench/" \;
+# The dump suite's workload at the head of the archive ("./0" sorts first),
+# so its inode number, which pmap and smaps print, does not depend on what
+# else the initramfs holds.
+mkdir -p "$root/0"
+cp "$bench/workload" "$root/0/workload"
 
 # procps-ng from the host, with its libraries (ldd), in /usr/bin.
 for prog in /usr/bin/pmap /usr/bin/ps /usr/bin/free; do

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * readcost: time to read /proc/PID/{maps,smaps,smaps_rollup} of a process
+ * with a given layout.  CPU-bound: run it under QEMU's instruction-counted
+ * clock (-icount shift=0,sleep=off), where it repeats within ~1%.
+ *
+ * Usage: readcost LAYOUT READS
+ *   LAYOUT: sparse  10,000 VMAs x 64 KiB, 1 in 20 touched
+ *           dense   3,000 VMAs x 32 KiB, all touched
+ *           big     one 256 MiB VMA, touched
+ *           rssN    100 VMAs, N MiB resident in all (e.g. rss1, rss256)
+ * Prints, per file, one line: layout=.. file=.. us_per_read=.. (median)
+ * bytes=..
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define KiB 1024UL
+#define MiB (1024 * KiB)
+
+static void layout(int nr, size_t each, int touch_every)
+{
+	for (int i = 0; i < nr; i++) {
+		char *p = mmap(NULL, each, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED) {
+			perror("mmap");
+			exit(1);
+		}
+		/* Alternate a flag so neighbours never merge. */
+		madvise(p, each, (i & 1) ? MADV_NOHUGEPAGE : MADV_NORMAL);
+		if (i % touch_every == 0)
+			memset(p, 1, each);
+	}
+}
+
+static pid_t spawn(const char *name)
+{
+	int p[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(p))
+		exit(1);
+	pid = fork();
+	if (!pid) {
+		if (!strcmp(name, "sparse"))
+			layout(10000, 64 * KiB, 20);
+		else if (!strcmp(name, "dense"))
+			layout(3000, 32 * KiB, 1);
+		else if (!strcmp(name, "big"))
+			layout(1, 256 * MiB, 1);
+		else if (!strncmp(name, "rss", 3))
+			layout(100, atoi(name + 3) * MiB / 100 + 4 * KiB, 1);
+		else
+			exit(2);
+		if (write(p[1], "r", 1) != 1)
+			exit(1);
+		pause();
+		exit(0);
+	}
+	if (read(p[0], &c, 1) != 1) {
+		fprintf(stderr, "layout %s failed\n", name);
+		exit(1);
+	}
+	return pid;
+}
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+	static const char * const files[] = { "maps", "smaps", "smaps_rollup" };
+	static char buf[1 << 16];
+	int reads = argc > 2 ? atoi(argv[2]) : 5;
+	double *t = calloc(reads, sizeof(*t));
+	pid_t pid;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s sparse|dense|big|rssN [READS]\n", argv[0]);
+		return 2;
+	}
+	pid = spawn(argv[1]);
+	for (int f = 0; f < 3; f++) {
+		char path[64];
+		size_t bytes = 0;
+
+		snprintf(path, sizeof(path), "/proc/%d/%s", pid, files[f]);
+		for (int i = 0; i < reads; i++) {
+			int fd = open(path, O_RDONLY);
+			double t0 = now_us();
+			ssize_t n;
+
+			bytes = 0;
+			while ((n = read(fd, buf, sizeof(buf))) > 0)
+				bytes += n;
+			t[i] = now_us() - t0;
+			close(fd);
+		}
+		qsort(t, reads, sizeof(*t), cmp);
+		printf("layout=%s file=%s us_per_read=%.1f min_us=%.1f max_us=%.1f bytes=%zu\n",
+		       argv[1], files[f], t[reads / 2], t[0], t[reads - 1], bytes);
+		fflush(stdout);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return 0;
+}
