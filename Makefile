@@ -44,7 +44,7 @@ TEST_CFLAGS := -static -O2 -g -Wall -Wno-unused-function -pthread \
 	-I$(SRC)/tools/testing/selftests/proc -I$(OUT_DEBUG)/usr-headers/include \
 	-Itools/testing/selftests/proc
 
-.PHONY: all deps kernel kernel-bench stock stock-debug initramfs run check record-expected \
+.PHONY: all deps kernel kernel-bench stock stock-debug initramfs run check record-expected series-check \
 	bench tree export clean help selftests
 
 all: kernel
@@ -167,6 +167,12 @@ bench: deps kernel-bench stock initramfs
 		done; \
 	done
 	python3 $(H)/bench-report.py bench/results/raw bench/results
+
+## series-check: each patch checkpatch --strict clean and the kernel builds after each (bench config)
+series-check: deps
+	@mkdir -p $(B)/logs/series
+	$(H)/series-check.sh $(TARBALL) $(CURDIR) $(B)/series $(BENCH_FRAGS) | tee $(B)/logs/series/series.tap
+	@$(H)/verdict.sh $(B)/logs/series
 
 ## tree: a git repository of the patched source in build/tree for editing
 tree: $(B)/.deps

@@ -1,10 +1,11 @@
 #!/bin/bash
-# prepare-tree.sh TARBALL DIR REPO [stock]
+# prepare-tree.sh TARBALL DIR REPO [stock|overlay]
 #
 # Make DIR a git repository of the kernel source: commit "base" is the
 # pristine tarball; unless "stock" is given, commit "overlay" adds the new
-# files of REPO at their kernel paths, and one commit per patch of
-# REPO/patches/series follows (git am: a reject fails loudly).
+# files of REPO at their kernel paths, and (unless "overlay" is given) one
+# commit per patch of REPO/patches/series follows (git am: a reject fails
+# loudly).
 # Re-running resets DIR to "base" first, so files untouched by our changes
 # keep their mtimes and rebuilds stay incremental.
 set -euo pipefail
@@ -54,6 +55,7 @@ if [ "$n" -gt 0 ]; then
 	git commit -q -m "overlay: new files of the smaps-sideband series"
 fi
 git tag -f overlay >/dev/null
+[ "$mode" = overlay ] && exit 0
 
 # The series, in order.
 if [ -f "$repo/patches/series" ]; then

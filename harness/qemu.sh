@@ -29,7 +29,7 @@ timeout --foreground -k 10 "$tmo" qemu-system-x86_64 -M q35 -smp 2 -m "$mem" "${
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=6 suite=$suite results=ttyS1 $append" \
 	-display none -monitor none -no-reboot \
-	-serial "file:$logdir/console.log" -serial stdio </dev/null | tr -d '\r' | tee "$logdir/results.log"
+	-serial "file:$logdir/console.log" -serial stdio </dev/null | stdbuf -oL tr -d '\r' | tee "$logdir/results.log"
 rc=${PIPESTATUS[0]}
 set -e
 [ "$rc" = 124 ] && echo "QEMU-TIMEOUT after ${tmo}s" | tee -a "$logdir/results.log"
