@@ -184,7 +184,6 @@ if 'patched' in kernels:
     if ctl is not None:
         w(f'| control (quiet host): ops/s with twin reader ~1.0x | {ctl:.2f}x | | '
           f'{"quiet" if 0.9 <= ctl <= 1.1 else "NOISY: repeat the run"} |')
-w('')
 def rc_ratio(lay, fl):
     st, pa = readcost.get(('stock', lay, fl)), readcost.get(('patched', lay, fl))
     return (pa / st) if st and pa else None
@@ -204,7 +203,7 @@ open(os.path.join(out, 'RESULTS.md'), 'w').write('\n'.join(lines))
 # Plot: p99 and ops/s ratios per reader, stock vs patched.
 dat = os.path.join(out, 'interference.dat')
 with open(dat, 'w') as f:
-    f.write('reader stock_ops patched_ops stock_p99 patched_p99\n')
+    f.write('# reader stock_ops patched_ops stock_p99 patched_p99\n')
     for reader in ['control', 'maps', 'smaps', 'smaps_rollup']:
         vals = []
         for field in ['ops_s', 'p99_us']:
@@ -218,6 +217,7 @@ set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set key top left
+set xtics rotate by -30
 set grid ytics
 set multiplot layout 1,2 title "mmap/fault/munmap writer with a /proc reader at nice 15 (ratio to writer alone, median)"
 set title "writer throughput (higher is better)"
