@@ -44,7 +44,7 @@ TEST_CFLAGS := -static -O2 -g -Wall -Wno-unused-function -pthread \
 	-I$(SRC)/tools/testing/selftests/proc -I$(OUT_DEBUG)/usr-headers/include \
 	-Itools/testing/selftests/proc
 
-.PHONY: all deps kernel kernel-bench stock stock-debug initramfs run check record-expected series-check \
+.PHONY: all deps kernel kernel-bench stock stock-debug initramfs run check record-expected series-check stress \
 	bench tree export clean help selftests
 
 all: kernel
@@ -142,6 +142,14 @@ check: deps kernel initramfs
 	mkdir -p $(B)/logs/check/compare; \
 	$(H)/compare-dump.sh $$ref $(B)/logs/check/dump-patched/results.log "$$label" | tee $(B)/logs/check/compare/dump.tap | grep -E '^(not )?ok '
 	@$(H)/verdict.sh $(B)/logs/check/*
+
+## stress: the storm (readers vs every kind of VMA churn) under the debug kernel for DURATION seconds
+DURATION ?= 600
+stress: deps kernel initramfs
+	@rm -rf $(B)/logs/stress && mkdir -p $(B)/logs/stress
+	@$(H)/qemu.sh -t $$(( $(DURATION) + 600 )) -a "duration=$(DURATION)" $(OUT_DEBUG)/arch/x86/boot/bzImage \
+		$(B)/initramfs.cpio.gz stress $(B)/logs/stress/guest | grep -E '^(not )?ok |#.*storm'
+	@$(H)/verdict.sh $(B)/logs/stress/*
 
 ## record-expected: record stock's dump output as the expectation for make check
 record-expected: deps stock initramfs

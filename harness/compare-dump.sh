@@ -7,7 +7,17 @@
 # differing section follows as comments.
 set -uo pipefail
 exp=$1 act=$2 label=${3:-stock}
-sections() { sed -n '/^=== /,/^=== end/p' "$1" | grep -v '^SUITE'; }
+# Shared anonymous memory is a shmem file whose inode number comes from
+# get_next_ino(), a per-CPU batch that differs from boot to boot: replace it
+# on "(deleted)" mappings, and squeeze the blanks of pmap's -X/-XX tables,
+# whose column widths follow the widest number.  Nothing else is changed.
+sections() {
+	sed -n '/^=== /,/^=== end/p' "$1" | grep -v '^SUITE' | awk '
+		/^=== / { sec = $0; print; next }
+		/\(deleted\)$/ { if (sec ~ /pmap -X/) $5 = "INO"; else if (sec !~ /pmap -x/) $5 = "INO" }
+		sec ~ /pmap -X/ { $1 = $1 }
+		{ print }'
+}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 sections "$exp" | awk -v d="$tmp/e" '/^=== / { n++; name[n] = $0 } { print > (d "." n) }'

@@ -8,6 +8,7 @@ set -euo pipefail
 out=$(realpath -m "$1") tests=$2 bench=$3
 here=$(dirname "$(realpath "$0")")
 root=$(mktemp -d)
+chmod 755 "$root"	# mktemp makes it 0700: "/" of the guest, which users must traverse
 trap 'rm -rf "$root"' EXIT
 
 mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,run,root,tests,bench,suites,usr/bin,lib64,lib/x86_64-linux-gnu}
