@@ -235,6 +235,80 @@ struct vm_area_struct *vma_read_lock_next(struct mm_struct *mm,
 }
 
 /**
+ * vma_read_iter_start - begin stepping through @mm's VMAs under RCU
+ * @it: the iterator, on the caller's stack or in its per-read state
+ * @mm: the address space, pinned by the caller (mmget)
+ *
+ * Enters an RCU read section that lasts until vma_read_iter_end(), except
+ * while vma_read_iter_next() waits for a writer.  The caller must not sleep
+ * in between, other than through vma_read_iter_next().
+ */
+void vma_read_iter_start(struct vma_read_iter *it, struct mm_struct *mm)
+{
+	it->mm = mm;
+	it->next_addr = -1UL;
+	vma_iter_init(&it->vmi, mm, 0);
+	rcu_read_lock();
+}
+
+/**
+ * vma_read_iter_next - read-lock the first VMA that ends above an address
+ * @it: an iterator started with vma_read_iter_start()
+ * @addr: the address to resume at
+ *
+ * Like vma_read_lock_next(), but when @addr is the end of the VMA returned
+ * last, the maple iterator steps on from there within the RCU section the
+ * caller is in, instead of walking down from the root.  The maple tree's
+ * RCU readers rewalk from the root when they meet a node a writer has
+ * replaced, so the step sees every VMA that exists throughout.  A VMA that
+ * cannot be locked at once (write-locked, or replaced) goes the way of
+ * vma_read_lock_next(), outside RCU, and the iterator is set afresh.
+ *
+ * Return: as vma_read_lock_next().  The caller must hold no VMA lock.
+ */
+struct vm_area_struct *vma_read_iter_next(struct vma_read_iter *it,
+					  unsigned long addr)
+{
+	struct vm_area_struct *vma;
+
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "VMA read iterator used outside RCU");
+	if (READ_ONCE(vma_read_mode) == VMA_READ_MODE_MMAP_LOCK)
+		goto slow;
+	if (addr != it->next_addr)
+		vma_iter_set(&it->vmi, addr);
+	vma = vma_next(&it->vmi);
+	if (!vma) {
+		it->next_addr = -1UL;
+		return NULL;
+	}
+	if (vma_start_read(vma)) {
+		if (!vma->detached && vma->vm_end > addr) {
+			vma_read_count(VMA_READ_RCU);
+			it->next_addr = vma->vm_end;
+			return vma;
+		}
+		vma_end_read(vma);
+	}
+
+slow:
+	/* The slow path may sleep: leave RCU, and the iterator with it. */
+	rcu_read_unlock();
+	vma = vma_read_lock_next(it->mm, addr);
+	rcu_read_lock();
+	it->next_addr = -1UL;
+	return vma;
+}
+
+/**
+ * vma_read_iter_end - leave the RCU section of vma_read_iter_start()
+ * @it: the iterator
+ */
+void vma_read_iter_end(struct vma_read_iter *it)
+{
+	rcu_read_unlock();
+}
+
+/**
  * vma_read_unlock - release a VMA returned by vma_read_lock_next()
  * @vma: the VMA
  */
@@ -310,6 +384,22 @@ void vma_read_unlock(struct vm_area_struct *vma)
 bool vma_read_yield(struct vm_area_struct *vma, unsigned long addr)
 {
 	return true;
+}
+
+/* Without per-VMA locks each step takes mmap_lock: no RCU section. */
+void vma_read_iter_start(struct vma_read_iter *it, struct mm_struct *mm)
+{
+	it->mm = mm;
+}
+
+struct vm_area_struct *vma_read_iter_next(struct vma_read_iter *it,
+					  unsigned long addr)
+{
+	return vma_read_lock_next(it->mm, addr);
+}
+
+void vma_read_iter_end(struct vma_read_iter *it)
+{
 }
 
 #endif /* CONFIG_PER_VMA_LOCK */

@@ -19,8 +19,24 @@ enum vma_read_path {
 	NR_VMA_READ_PATHS,
 };
 
+/*
+ * For readers that step from VMA to VMA and do not sleep while they look at
+ * one (/proc/PID/maps): one RCU read section spans the steps, and a maple
+ * iterator moves to the next VMA instead of descending from the root for
+ * each.  See vma_read_iter_next().
+ */
+struct vma_read_iter {
+	struct mm_struct *mm;
+	struct vma_iterator vmi;
+	unsigned long next_addr;	/* where vmi stands; -1: must be set */
+};
+
 struct vm_area_struct *vma_read_lock_next(struct mm_struct *mm,
 					  unsigned long addr);
+void vma_read_iter_start(struct vma_read_iter *it, struct mm_struct *mm);
+struct vm_area_struct *vma_read_iter_next(struct vma_read_iter *it,
+					  unsigned long addr);
+void vma_read_iter_end(struct vma_read_iter *it);
 void vma_read_unlock(struct vm_area_struct *vma);
 bool vma_read_yield(struct vm_area_struct *vma, unsigned long addr);
 void vma_read_count(enum vma_read_path path);
