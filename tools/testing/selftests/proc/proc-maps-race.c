@@ -285,14 +285,6 @@ static int collect_maps(char *text, unsigned long (*rg)[2], int max, char *why, 
 	return n;
 }
 
-static const char * const smaps_order[] = {
-	"Size", "KernelPageSize", "MMUPageSize", "Rss", "Pss", "Pss_Dirty",
-	"Shared_Clean", "Shared_Dirty", "Private_Clean", "Private_Dirty",
-	"Referenced", "Anonymous", "KSM", "LazyFree", "AnonHugePages",
-	"ShmemPmdMapped", "FilePmdMapped", "Shared_Hugetlb", "Private_Hugetlb",
-	"Swap", "SwapPss", "Locked", "THPeligible",
-};
-
 static int collect_smaps(char *text, unsigned long (*rg)[2], int max, char *why, size_t whylen)
 {
 	struct smaps_vma *v;
@@ -306,14 +298,14 @@ static int collect_smaps(char *text, unsigned long (*rg)[2], int max, char *why,
 	for (i = 0; i < n; i++) {
 		unsigned long s, e;
 
-		if (!parse_maps_line(v[i].header, &s, &e) || v[i].nr_fields < 23 ||
+		if (!parse_maps_line(v[i].header, &s, &e) || v[i].nr_fields < NR_SMAPS_FIELDS ||
 		    !v[i].vmflags[0]) {
 			snprintf(why, whylen, "torn record '%s'", v[i].header);
 			free(v);
 			return -1;
 		}
-		for (j = 0; j < 23; j++)
-			if (strcmp(v[i].f[j].name, smaps_order[j])) {
+		for (j = 0; j < NR_SMAPS_FIELDS; j++)
+			if (strcmp(v[i].f[j].name, smaps_field_names[j])) {
 				snprintf(why, whylen, "record '%s' field %d is %s", v[i].header,
 					 j, v[i].f[j].name);
 				free(v);

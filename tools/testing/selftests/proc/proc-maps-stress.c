@@ -334,7 +334,7 @@ static void reader(int id, pid_t pid, double end)
 				if (nv < 0)
 					fail("%s: torn line%s", file, "");
 				for (int i = 0; nv > 0 && !strcmp(file, "smaps") && i < nv; i++)
-					if (v[i].nr_fields < 23 || !v[i].vmflags[0])
+					if (v[i].nr_fields < NR_SMAPS_FIELDS || !v[i].vmflags[0])
 						fail("smaps: torn record %.300s%s", v[i].header, "");
 				if (nv >= 0)
 					free(v);

@@ -140,7 +140,7 @@ static int check_smaps_text(char *text, int *nr)
 	if (n < 0)
 		return -1;
 	for (int i = 0; i < n; i++) {
-		if (v[i].nr_fields < 23 || !v[i].vmflags[0] || v[i].end <= last_end) {
+		if (v[i].nr_fields < NR_SMAPS_FIELDS || !v[i].vmflags[0] || v[i].end <= last_end) {
 			free(v);
 			return -1;
 		}
@@ -205,24 +205,33 @@ static ssize_t drain(int fd)
 	return n;
 }
 
+static const char * const files[] = { "maps", "smaps", "smaps_rollup" };
+
+/* Open maps, smaps and smaps_rollup of @pid; read a little of the first two. */
+static int open_part_read(pid_t pid, int *fds)
+{
+	char path[64], buf[512];
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/%s", pid, files[i]);
+		fds[i] = open(path, O_RDONLY);
+		if (fds[i] < 0)
+			return -1;
+		if (i < 2 && read(fds[i], buf, sizeof(buf)) != sizeof(buf))
+			return -1;
+	}
+	return 0;
+}
+
 /* After the target is gone, reading on gives EOF or ESRCH, as in stock. */
 TEST(fd_across_exit)
 {
-	static const char * const files[] = { "maps", "smaps", "smaps_rollup" };
 	int cmd[2], fds[3];
 	pid_t pid = spawn_layout(cmd);
-	char path[64], buf[512];
 	int i;
 
 	ASSERT_GT(pid, 0);
-	for (i = 0; i < 3; i++) {
-		snprintf(path, sizeof(path), "/proc/%d/%s", pid, files[i]);
-		fds[i] = open(path, O_RDONLY);
-		ASSERT_GE(fds[i], 0);
-		if (i < 2) {
-			ASSERT_EQ(sizeof(buf), read(fds[i], buf, sizeof(buf)));
-		}
-	}
+	ASSERT_EQ(0, open_part_read(pid, fds));
 	reap(pid, cmd);
 	for (i = 0; i < 3; i++) {
 		ssize_t n = drain(fds[i]);
@@ -236,21 +245,13 @@ TEST(fd_across_exit)
 /* Across exec the file keeps the old mm, which is gone: EOF. */
 TEST(fd_across_exec)
 {
-	static const char * const files[] = { "maps", "smaps", "smaps_rollup" };
 	int cmd[2], fds[3];
 	pid_t pid = spawn_layout(cmd);
-	char path[64], buf[512];
+	char path[64];
 	int i;
 
 	ASSERT_GT(pid, 0);
-	for (i = 0; i < 3; i++) {
-		snprintf(path, sizeof(path), "/proc/%d/%s", pid, files[i]);
-		fds[i] = open(path, O_RDONLY);
-		ASSERT_GE(fds[i], 0);
-		if (i < 2) {
-			ASSERT_EQ(sizeof(buf), read(fds[i], buf, sizeof(buf)));
-		}
-	}
+	ASSERT_EQ(0, open_part_read(pid, fds));
 	command(cmd, 'e');
 	/* Wait until the exec happened: /proc/PID/exe is no longer ours. */
 	char self_exe[256] = "", exe[256];
@@ -285,7 +286,6 @@ TEST(fd_across_exec)
 /* Every lookup path prints the same bytes for a quiescent process. */
 TEST(paths_identical)
 {
-	static const char * const files[] = { "maps", "smaps", "smaps_rollup" };
 	int cmd[2];
 	pid_t pid;
 	struct stats before, after;

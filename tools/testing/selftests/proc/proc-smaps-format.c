@@ -9,14 +9,6 @@
 #include "../kselftest_harness.h"
 #include "smaps-util.h"
 
-static const char * const smaps_fields[] = {
-	"Size", "KernelPageSize", "MMUPageSize", "Rss", "Pss", "Pss_Dirty",
-	"Shared_Clean", "Shared_Dirty", "Private_Clean", "Private_Dirty",
-	"Referenced", "Anonymous", "KSM", "LazyFree", "AnonHugePages",
-	"ShmemPmdMapped", "FilePmdMapped", "Shared_Hugetlb", "Private_Hugetlb",
-	"Swap", "SwapPss", "Locked", "THPeligible",
-};
-
 static const char * const rollup_fields[] = {
 	"Rss", "Pss", "Pss_Dirty", "Pss_Anon", "Pss_File", "Pss_Shmem",
 	"Shared_Clean", "Shared_Dirty", "Private_Clean", "Private_Dirty",
@@ -41,11 +33,11 @@ TEST(smaps_field_order)
 		int nf = v[i].nr_fields;
 
 		/* ProtectionKey appears only with pkeys; allow it as the last field. */
-		if (nf == NR(smaps_fields) + 1 && !strcmp(v[i].f[nf - 1].name, "ProtectionKey"))
+		if (nf == NR_SMAPS_FIELDS + 1 && !strcmp(v[i].f[nf - 1].name, "ProtectionKey"))
 			nf--;
-		ASSERT_EQ(NR(smaps_fields), nf) TH_LOG("VMA %s", v[i].header);
+		ASSERT_EQ(NR_SMAPS_FIELDS, nf) TH_LOG("VMA %s", v[i].header);
 		for (int j = 0; j < nf; j++)
-			ASSERT_STREQ(smaps_fields[j], v[i].f[j].name) TH_LOG("VMA %s", v[i].header);
+			ASSERT_STREQ(smaps_field_names[j], v[i].f[j].name) TH_LOG("VMA %s", v[i].header);
 		ASSERT_NE(0, v[i].vmflags[0]) TH_LOG("no VmFlags in %s", v[i].header);
 		ASSERT_EQ((v[i].end - v[i].start) >> 10, smaps_get(&v[i], "Size"));
 	}

@@ -15,6 +15,21 @@
 
 #define SMAPS_MAX_FIELDS 40
 
+/*
+ * The fields of one /proc/PID/smaps record, in order, as
+ * Documentation/filesystems/proc.rst documents them and procps-ng's pmap
+ * -X/-XX expects them (ProtectionKey follows only with pkeys).
+ */
+static const char * const smaps_field_names[] = {
+	"Size", "KernelPageSize", "MMUPageSize", "Rss", "Pss", "Pss_Dirty",
+	"Shared_Clean", "Shared_Dirty", "Private_Clean", "Private_Dirty",
+	"Referenced", "Anonymous", "KSM", "LazyFree", "AnonHugePages",
+	"ShmemPmdMapped", "FilePmdMapped", "Shared_Hugetlb", "Private_Hugetlb",
+	"Swap", "SwapPss", "Locked", "THPeligible",
+};
+
+#define NR_SMAPS_FIELDS (int)(sizeof(smaps_field_names) / sizeof(smaps_field_names[0]))
+
 struct smaps_field {
 	char name[32];
 	unsigned long val;		/* kB for " kB" fields, else the number */
