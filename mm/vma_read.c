@@ -206,7 +206,11 @@ struct vm_area_struct *vma_read_lock_next(struct mm_struct *mm,
 	int tries = 0, waits = 0, err;
 	struct vm_area_struct *vma;
 
-	/* Waiting, or taking mmap_lock, while holding a VMA lock deadlocks. */
+	/*
+	 * The caller holds neither mmap_lock (asserted here) nor a VMA lock:
+	 * waiting for a writer, or taking mmap_lock, with a VMA lock held can
+	 * deadlock, and lockdep reports it through the wait's annotation.
+	 */
 	lockdep_assert_not_held(&mm->mmap_lock);
 
 	if (READ_ONCE(vma_read_mode) == VMA_READ_MODE_MMAP_LOCK)
