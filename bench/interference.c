@@ -35,6 +35,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "bench-util.h"
 
 #define NR_VMAS		3000
 #define RESIDENT	(64UL << 20)
@@ -166,27 +167,9 @@ static int cmp_u32(const void *a, const void *b)
 }
 
 /* A process that only holds the layout: the control reader's target. */
-static pid_t spawn_twin(void)
+static void build_twin(void *arg)
 {
-	int p[2];
-	pid_t pid;
-	char c;
-
-	if (pipe(p))
-		exit(1);
-	pid = fork();
-	if (!pid) {
-		build_layout();
-		if (write(p[1], "r", 1) != 1)
-			exit(1);
-		pause();
-		exit(0);
-	}
-	if (read(p[0], &c, 1) != 1)
-		exit(1);
-	close(p[0]);
-	close(p[1]);
-	return pid;
+	build_layout();
 }
 
 /* The reader loops over one /proc file, counting reads in shared memory. */
@@ -244,7 +227,7 @@ int main(int argc, char **argv)
 
 	reads = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (!strcmp(reader, "control")) {
-		twin = spawn_twin();
+		twin = spawn_paused(build_twin, NULL);
 		rpid = spawn_reader(twin, "smaps", reads);
 	} else if (strcmp(reader, "none")) {
 		rpid = spawn_reader(getpid(), reader, reads);

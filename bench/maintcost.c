@@ -19,17 +19,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "bench-util.h"
 
 #define MiB (1UL << 20)
 #define PAGE 4096UL
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
 
 static char *map(size_t len)
 {
@@ -184,13 +177,6 @@ static const struct scenario scenarios[] = {
 	{ "munmap_1g", "1_munmap", munmap_1g, prepare_munmap_1g },
 };
 
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 int main(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 5;
@@ -217,7 +203,7 @@ int main(int argc, char **argv)
 			scenarios[s].run();
 			t[r] = now_us() - t0;
 		}
-		qsort(t, rounds, sizeof(*t), cmp);
+		qsort(t, rounds, sizeof(*t), cmp_double);
 		printf("scenario=%s us=%.1f min_us=%.1f max_us=%.1f per=%s\n",
 		       scenarios[s].name, t[rounds / 2], t[0], t[rounds - 1], scenarios[s].per);
 		fflush(stdout);

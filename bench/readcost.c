@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "bench-util.h"
 
 #define KiB 1024UL
 #define MiB (1024 * KiB)
@@ -43,51 +44,20 @@ static void layout(int nr, size_t each, int touch_every)
 	}
 }
 
-static pid_t spawn(const char *name)
+static void build(void *arg)
 {
-	int p[2];
-	pid_t pid;
-	char c;
+	const char *name = arg;
 
-	if (pipe(p))
-		exit(1);
-	pid = fork();
-	if (!pid) {
-		if (!strcmp(name, "sparse"))
-			layout(10000, 64 * KiB, 20);
-		else if (!strcmp(name, "dense"))
-			layout(3000, 32 * KiB, 1);
-		else if (!strcmp(name, "big"))
-			layout(1, 256 * MiB, 1);
-		else if (!strncmp(name, "rss", 3))
-			layout(100, atoi(name + 3) * MiB / 100 + 4 * KiB, 1);
-		else
-			exit(2);
-		if (write(p[1], "r", 1) != 1)
-			exit(1);
-		pause();
-		exit(0);
-	}
-	if (read(p[0], &c, 1) != 1) {
-		fprintf(stderr, "layout %s failed\n", name);
-		exit(1);
-	}
-	return pid;
-}
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
+	if (!strcmp(name, "sparse"))
+		layout(10000, 64 * KiB, 20);
+	else if (!strcmp(name, "dense"))
+		layout(3000, 32 * KiB, 1);
+	else if (!strcmp(name, "big"))
+		layout(1, 256 * MiB, 1);
+	else if (!strncmp(name, "rss", 3))
+		layout(100, atoi(name + 3) * MiB / 100 + 4 * KiB, 1);
+	else
+		exit(2);
 }
 
 int main(int argc, char **argv)
@@ -102,7 +72,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s sparse|dense|big|rssN [READS]\n", argv[0]);
 		return 2;
 	}
-	pid = spawn(argv[1]);
+	pid = spawn_paused(build, argv[1]);
 	for (int f = 0; f < 3; f++) {
 		char path[64];
 		size_t bytes = 0;
@@ -119,7 +89,7 @@ int main(int argc, char **argv)
 			t[i] = now_us() - t0;
 			close(fd);
 		}
-		qsort(t, reads, sizeof(*t), cmp);
+		qsort(t, reads, sizeof(*t), cmp_double);
 		printf("layout=%s file=%s us_per_read=%.1f min_us=%.1f max_us=%.1f bytes=%zu\n",
 		       argv[1], files[f], t[reads / 2], t[0], t[reads - 1], bytes);
 		fflush(stdout);

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers shared by the bench programs. */
+#ifndef BENCH_UTIL_H
+#define BENCH_UTIL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+static inline double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+/* qsort() comparator for doubles, ascending. */
+static inline int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Fork a process that runs @build(@arg), then sleeps until killed; return
+ * its pid once @build is done.  Exits if the child fails to get that far.
+ */
+static inline pid_t spawn_paused(void (*build)(void *), void *arg)
+{
+	int p[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(p))
+		exit(1);
+	pid = fork();
+	if (!pid) {
+		build(arg);
+		if (write(p[1], "r", 1) != 1)
+			exit(1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);	/* so that a child that dies gives EOF, not a hang */
+	if (pid < 0 || read(p[0], &c, 1) != 1) {
+		fprintf(stderr, "the child failed to build its layout\n");
+		exit(1);
+	}
+	close(p[0]);
+	return pid;
+}
+
+#endif
