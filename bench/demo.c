@@ -3,7 +3,8 @@
  * demo: the `make run` show.  Starts a workload process with a few kinds of
  * mappings (anonymous, a guard region, file, shmem, a THP-eligible region),
  * then shows what monitoring tools see of it: procps-ng pmap -X, one VMA of
- * smaps, smaps_rollup and /proc/PID/status.
+ * smaps, smaps_rollup, /proc/PID/status, procps-ng ps, and the per-VMA rss
+ * counters through PROCMAP_QUERY (bench/vmastat).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -112,6 +113,9 @@ int main(void)
 	run("the mm counters (/proc/PID/status)", cmd);
 	snprintf(cmd, sizeof(cmd), "/usr/bin/ps -o pid,rss,vsz,comm -p %d", pid);
 	run("procps-ng ps", cmd);
+	snprintf(cmd, sizeof(cmd), "/bench/vmastat %d", pid);
+	run("vmastat: the per-VMA rss counters by PROCMAP_QUERY_VMA_RSS, no page walk\n"
+	    "== (its columns add up to the status lines above)", cmd);
 
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);

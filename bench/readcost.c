@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * readcost: time to read /proc/PID/{maps,smaps,smaps_rollup} of a process
- * with a given layout.  CPU-bound: run it under QEMU's instruction-counted
+ * with a given layout, and to query the rss counters of all its VMAs with
+ * PROCMAP_QUERY_VMA_RSS ("query", skipped on a kernel without them).  CPU-bound: run it under QEMU's instruction-counted
  * clock (-icount shift=0,sleep=off), where it repeats within ~1%.
  *
  * Usage: readcost LAYOUT READS
@@ -13,12 +14,15 @@
  * bytes=..
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <linux/fs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -60,9 +64,28 @@ static void build(void *arg)
 		exit(2);
 }
 
+/* PROCMAP_QUERY_VMA_RSS over all VMAs: the number of VMAs, or -1. */
+static long query_all(int fd)
+{
+	struct procmap_query q;
+	unsigned long addr = 0;
+	long n = 0;
+
+	for (;;) {
+		memset(&q, 0, sizeof(q));
+		q.size = sizeof(q);
+		q.query_flags = PROCMAP_QUERY_COVERING_OR_NEXT_VMA | PROCMAP_QUERY_VMA_RSS;
+		q.query_addr = addr;
+		if (ioctl(fd, PROCMAP_QUERY, &q))
+			return errno == ENOENT ? n : -1;
+		addr = q.vma_end;
+		n++;
+	}
+}
+
 int main(int argc, char **argv)
 {
-	static const char * const files[] = { "maps", "smaps", "smaps_rollup" };
+	static const char * const files[] = { "maps", "smaps", "smaps_rollup", "query" };
 	static char buf[1 << 16];
 	int reads = argc > 2 ? atoi(argv[2]) : 5;
 	double *t = calloc(reads, sizeof(*t));
@@ -73,19 +96,29 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	pid = spawn_paused(build, argv[1]);
-	for (int f = 0; f < 3; f++) {
+	for (int f = 0; f < 4; f++) {
 		char path[64];
 		size_t bytes = 0;
 
-		snprintf(path, sizeof(path), "/proc/%d/%s", pid, files[f]);
+		snprintf(path, sizeof(path), "/proc/%d/%s", pid, f < 3 ? files[f] : "maps");
 		for (int i = 0; i < reads; i++) {
 			int fd = open(path, O_RDONLY);
 			double t0 = now_us();
 			ssize_t n;
 
 			bytes = 0;
-			while ((n = read(fd, buf, sizeof(buf))) > 0)
-				bytes += n;
+			if (f == 3) {
+				/* The per-VMA counters of every VMA, by PROCMAP_QUERY. */
+				n = query_all(fd);
+				if (n < 0) {
+					close(fd);
+					goto done;	/* a kernel without them */
+				}
+				bytes = n * sizeof(struct procmap_query);
+			} else {
+				while ((n = read(fd, buf, sizeof(buf))) > 0)
+					bytes += n;
+			}
 			t[i] = now_us() - t0;
 			close(fd);
 		}
@@ -94,6 +127,7 @@ int main(int argc, char **argv)
 		       argv[1], files[f], t[reads / 2], t[0], t[reads - 1], bytes);
 		fflush(stdout);
 	}
+done:
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	return 0;

@@ -12,3 +12,6 @@ echo "== On stock 6.12 the reader cuts the writer's throughput ~25-fold."
 echo
 echo "== how the reader found its VMAs (/sys/kernel/debug/vma_read/stats):"
 cat /sys/kernel/debug/vma_read/stats 2>/dev/null || echo "(not the patched kernel)"
+echo
+echo "== page walks smaps skipped because a VMA mapped nothing (/sys/kernel/debug/vma_rss/stats):"
+cat /sys/kernel/debug/vma_rss/stats 2>/dev/null || echo "(a kernel without per-VMA rss counters)"

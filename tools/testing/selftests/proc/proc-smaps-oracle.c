@@ -819,11 +819,81 @@ static void check_field(struct __test_metadata *_metadata, pid_t pid, const char
 		       pid, header, field, smaps, oracle);
 }
 
+/*
+ * With per-VMA rss counters and CONFIG_DEBUG_VM, the kernel checks each VMA's
+ * counters of @pid against its own walk (see proc-sideband.c): they must
+ * agree for every kind of mapping set up here too.
+ */
+static void sideband_verify(struct __test_metadata *_metadata, pid_t pid)
+{
+	char buf[32];
+	int fd = open("/sys/kernel/debug/vma_rss/verify", O_WRONLY), len;
+
+	if (fd < 0)
+		return;		/* a kernel without the counters */
+	len = snprintf(buf, sizeof(buf), "%d", pid);
+	EXPECT_EQ(len, write(fd, buf, len))
+		TH_LOG("pid %d: per-VMA rss counters differ from a walk: %s", pid, strerror(errno));
+	close(fd);
+}
+
+/*
+ * The per-VMA counters of PROCMAP_QUERY_VMA_RSS against the oracle: pagemap
+ * shows exactly the swap entries the counters hold (no shmem file swap).
+ * A kernel without them (EINVAL) is checked only if it has vma_rss.
+ */
+static void query_compare(struct __test_metadata *_metadata, pid_t pid, int maps_fd,
+			  const struct smaps_vma *v, const struct oracle *o)
+{
+	struct procmap_query q;
+	int err = query_rss(maps_fd, v->start, &q);
+
+	if (err == -EINVAL && access("/sys/kernel/debug/vma_rss", F_OK))
+		return;
+	ASSERT_EQ(0, err) TH_LOG("pid %d: PROCMAP_QUERY_VMA_RSS at %#lx: %s", pid, v->start,
+				 strerror(-err));
+	ASSERT_EQ(v->start, q.vma_start);
+	check_field(_metadata, pid, v->header, "query rss", (q.rss_anon + q.rss_file + q.rss_shmem) >> 10,
+		    o->rss * 4, 0);
+	check_field(_metadata, pid, v->header, "query rss_anon", q.rss_anon >> 10, o->anon * 4, 0);
+	check_field(_metadata, pid, v->header, "query anon_huge", q.anon_huge >> 10, o->ahp * 4, 0);
+	check_field(_metadata, pid, v->header, "query swap", q.swap >> 10, o->swap * 4, 0);
+}
+
+/* The counters of all VMAs add up to /proc/PID/status RssAnon/RssFile/RssShmem. */
+static void query_sums(struct __test_metadata *_metadata, pid_t pid, int maps_fd,
+		       const struct snap *s)
+{
+	unsigned long long anon = 0, file = 0, shmem = 0;
+	struct procmap_query q;
+	unsigned long addr = 0;
+	int err;
+
+	while (!(err = query_rss(maps_fd, addr, &q))) {
+		anon += q.rss_anon;
+		file += q.rss_file;
+		shmem += q.rss_shmem;
+		addr = q.vma_end;
+	}
+	if (err == -EINVAL && access("/sys/kernel/debug/vma_rss", F_OK))
+		return;
+	EXPECT_EQ(-ENOENT, err) TH_LOG("pid %d: PROCMAP_QUERY_VMA_RSS: %s", pid, strerror(-err));
+	EXPECT_EQ(s->rss_anon, (long)(anon >> 10)) TH_LOG("pid %d: RssAnon vs VMA counters", pid);
+	EXPECT_EQ(s->rss_file, (long)(file >> 10)) TH_LOG("pid %d: RssFile vs VMA counters", pid);
+	EXPECT_EQ(s->rss_shmem, (long)(shmem >> 10)) TH_LOG("pid %d: RssShmem vs VMA counters", pid);
+}
+
 static void snap_compare(struct __test_metadata *_metadata, pid_t pid, struct snap *s)
 {
 	long rss = 0, anon = 0, swap = 0, ahp = 0;
 	bool skip_file_swap = swap_active();
 	struct smaps_vma *r = s->roll;
+	char maps_path[64];
+	int maps_fd;
+
+	snprintf(maps_path, sizeof(maps_path), "/proc/%d/maps", pid);
+	maps_fd = open(maps_path, O_RDONLY);
+	ASSERT_LE(0, maps_fd) TH_LOG("%s: %s", maps_path, strerror(errno));
 
 	for (int i = 0; i < s->n; i++) {
 		const struct smaps_vma *v = &s->v[i];
@@ -843,6 +913,7 @@ static void snap_compare(struct __test_metadata *_metadata, pid_t pid, struct sn
 		case VMA_NORMAL:
 			break;
 		}
+		query_compare(_metadata, pid, maps_fd, v, o);
 		check_field(_metadata, pid, h, "Rss", smaps_get(v, "Rss"), o->rss * 4, 0);
 		check_field(_metadata, pid, h, "Anonymous", smaps_get(v, "Anonymous"),
 			    o->anon * 4, 0);
@@ -883,6 +954,8 @@ static void snap_compare(struct __test_metadata *_metadata, pid_t pid, struct sn
 	EXPECT_EQ(anon, s->rss_anon)
 		TH_LOG("pid %d status RssAnon %ld kB, oracle Anonymous %ld kB",
 		       pid, s->rss_anon, anon);
+	query_sums(_metadata, pid, maps_fd, s);
+	close(maps_fd);
 }
 
 /*
@@ -906,6 +979,7 @@ static void check_pid(struct __test_metadata *_metadata, pid_t pid,
 	ASSERT_EQ(0, r) TH_LOG("pid %d: %s", pid, r < 0 ? "cannot read its /proc files" :
 			       "smaps never stable across a page walk");
 	snap_compare(_metadata, pid, &s);
+	sideband_verify(_metadata, pid);
 
 	if (sum)
 		memset(sum, 0, sizeof(*sum));

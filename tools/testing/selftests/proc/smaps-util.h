@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/fs.h>
 
 #define SMAPS_MAX_FIELDS 40
 
@@ -142,6 +144,19 @@ static struct smaps_vma *smaps_find(struct smaps_vma *v, int n, unsigned long ad
 		if (v[i].start <= addr && addr < v[i].end)
 			return &v[i];
 	return NULL;
+}
+
+/*
+ * PROCMAP_QUERY with PROCMAP_QUERY_VMA_RSS for the VMA at or after @addr, on
+ * @maps_fd (an open /proc/PID/maps).  Returns 0 or -errno.
+ */
+static int query_rss(int maps_fd, unsigned long addr, struct procmap_query *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->size = sizeof(*q);
+	q->query_flags = PROCMAP_QUERY_COVERING_OR_NEXT_VMA | PROCMAP_QUERY_VMA_RSS;
+	q->query_addr = addr;
+	return ioctl(maps_fd, PROCMAP_QUERY, q) ? -errno : 0;
 }
 
 #endif

@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-VMA rss counters.
+ *
+ * vma->vm_rss[] counts, like mm->rss_stat[], the file, anon and shmem pages
+ * and the swap entries a VMA maps, plus (in the top bits of the first three)
+ * its PMD mappings of THPs.  Every place that changes the mm's counters
+ * charges the VMA it found the entries in, with vma_add_counter() and
+ * friends, under the lock that protects those entries.  So the counters of
+ * a VMA change only where its entries change, and only the operations that
+ * move entries from one VMA to another need more:
+ *
+ *  - split and merge (mm/vma.c) move a boundary: the entries on one side of
+ *    it are counted here, under the locks vma_prepare() takes, and moved;
+ *  - a VMA removed by a merge is folded into the one that absorbs it;
+ *  - mremap and UFFDIO_MOVE move entries one by one (or a page table at a
+ *    time) and move their counts with them, under the page table locks;
+ *  - vm_area_dup() zeroes the copy's counters (fork's copy_page_range()
+ *    charges the child's VMAs as it copies).
+ *
+ * What is counted is what zap_pte_range() and zap_huge_pmd() uncount: a
+ * present PTE with a normal page, a migration or device entry (as the
+ * folio's type), a swap entry; a PMD that maps a THP or holds its migration
+ * entry (as HPAGE_PMD_NR pages and one PMD).  Not the zero pages, PFN maps,
+ * DAX, hugetlb, hwpoison entries or PTE markers.
+ */
+#include <linux/mm.h>
+#include <linux/debugfs.h>
+#include <linux/hugetlb.h>
+#include <linux/pagewalk.h>
+#include <linux/sched/mm.h>
+#include <linux/swapops.h>
+#include <linux/vma_rss.h>
+
+#include "internal.h"
+
+/* Which counter @pte (at @addr in @vma) counts in, or -1 for none. */
+int vma_rss_pte_member(struct vm_area_struct *vma, unsigned long addr,
+		       pte_t pte)
+{
+	struct page *page;
+	swp_entry_t entry;
+
+	if (pte_none(pte))
+		return -1;
+	if (pte_present(pte)) {
+		page = vm_normal_page(vma, addr, pte);
+		return page ? mm_counter(page_folio(page)) : -1;
+	}
+	entry = pte_to_swp_entry(pte);
+	if (!non_swap_entry(entry))
+		return MM_SWAPENTS;
+	if (is_migration_entry(entry) || is_device_private_entry(entry) ||
+	    is_device_exclusive_entry(entry))
+		return mm_counter(pfn_swap_entry_folio(entry));
+	return -1;
+}
+
+/* Which counter a huge @pmd of @vma counts in, or -1 for none. */
+int vma_rss_pmd_member(struct vm_area_struct *vma, pmd_t pmd)
+{
+	struct folio *folio;
+
+	if (vma_is_special_huge(vma) || is_huge_zero_pmd(pmd))
+		return -1;
+	if (pmd_present(pmd))
+		folio = page_folio(pmd_page(pmd));
+	else if (is_pmd_migration_entry(pmd))
+		folio = pfn_swap_entry_folio(pmd_to_swp_entry(pmd));
+	else
+		return -1;
+	return mm_counter(folio);
+}
+
+static int vma_rss_count_pmd(pmd_t *pmd, unsigned long addr,
+			     unsigned long end, struct mm_walk *walk)
+{
+	struct vma_rss_count *count = walk->private;
+	struct vm_area_struct *vma = walk->vma;
+	spinlock_t *ptl;	/* of the PMD, or of the PTE table */
+	pte_t *pte;
+
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	ptl = pmd_trans_huge_lock(pmd, vma);
+	if (ptl) {
+		int member = vma_rss_pmd_member(vma, *pmd);
+
+		if (member >= 0)
+			count->raw[member] += HPAGE_PMD_NR + VMA_RSS_PMD_ONE;
+		spin_unlock(ptl);
+		return 0;
+	}
+#endif
+	pte = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
+	if (!pte) {
+		walk->action = ACTION_AGAIN;
+		return 0;
+	}
+	for (; addr < end; pte++, addr += PAGE_SIZE)
+		vma_rss_count_pte(count, vma, addr, ptep_get(pte));
+	pte_unmap_unlock(pte - 1, ptl);
+	return 0;
+}
+
+static const struct mm_walk_ops vma_rss_count_ops = {
+	.pmd_entry	= vma_rss_count_pmd,
+	.walk_lock	= PGWALK_RDLOCK,
+};
+
+/*
+ * Count what [@start, @end) of @vma maps, into @count (zeroed first).  Exact
+ * only if the caller excludes every writer of those entries: mmap_lock and
+ * the VMA locks exclude faults, the rmap locks exclude reclaim, migration
+ * and truncation.
+ */
+void vma_rss_count_range(struct vm_area_struct *vma, unsigned long start,
+			 unsigned long end, struct vma_rss_count *count)
+{
+	memset(count, 0, sizeof(*count));
+	mmap_assert_locked(vma->vm_mm);
+	if (is_vm_hugetlb_page(vma) || start >= end)
+		return;
+	walk_page_range_vma(vma, start, end, &vma_rss_count_ops, count);
+}
+
+/* Move @count from @from to @to; the sum over the mm stays the same. */
+void vma_rss_move(struct vm_area_struct *from, struct vm_area_struct *to,
+		  const struct vma_rss_count *count)
+{
+	int i;
+
+	if (from == to)
+		return;
+	for (i = 0; i < NR_MM_COUNTERS; i++) {
+		if (!count->raw[i])
+			continue;
+		vma_rss_add(from, i, -count->raw[i]);
+		vma_rss_add(to, i, count->raw[i]);
+	}
+}
+
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+/* The huge @pmd moved from @from to @to (mremap, UFFDIO_MOVE). */
+void vma_rss_move_pmd(struct vm_area_struct *from, struct vm_area_struct *to,
+		      pmd_t pmd)
+{
+	struct vma_rss_count count = {};
+	int member = vma_rss_pmd_member(from, pmd);
+
+	if (member < 0)
+		return;
+	count.raw[member] = HPAGE_PMD_NR + VMA_RSS_PMD_ONE;
+	vma_rss_move(from, to, &count);
+}
+#endif
+
+/*
+ * [@start, @end), one end of @from, becomes part of @to (split, or a merge
+ * that moves a boundary): move the counts of what it maps.  Only the
+ * smaller side of the boundary is walked; the other side's counts are what
+ * @from has left.
+ *
+ * The caller holds what vma_prepare() takes: mmap_lock and both VMA locks
+ * for writing, which exclude faults, GUP, madvise, khugepaged, KSM and
+ * swapoff; and the i_mmap and anon_vma (root) locks for writing, which
+ * exclude reclaim, migration, THP split, memory failure and truncation.
+ * Nothing else changes the entries of either VMA, so the walk and the
+ * counters agree.
+ */
+void vma_rss_move_range(struct vm_area_struct *from,
+			struct vm_area_struct *to,
+			unsigned long start, unsigned long end)
+{
+	unsigned long size = from->vm_end - from->vm_start;
+	struct vma_rss_count count;
+	int i;
+
+	mmap_assert_write_locked(from->vm_mm);
+	vma_assert_write_locked(from);
+	vma_assert_write_locked(to);
+	if (WARN_ON_ONCE(start >= end || start < from->vm_start ||
+			 end > from->vm_end ||
+			 (start != from->vm_start && end != from->vm_end)))
+		return;
+
+	if (end - start <= size / 2) {
+		vma_rss_count_range(from, start, end, &count);
+	} else {
+		/* Count what stays in @from; the rest moves. */
+		if (start == from->vm_start)
+			vma_rss_count_range(from, end, from->vm_end, &count);
+		else
+			vma_rss_count_range(from, from->vm_start, start, &count);
+		for (i = 0; i < NR_MM_COUNTERS; i++)
+			count.raw[i] = vma_rss_read(from, i) - count.raw[i];
+	}
+	vma_rss_move(from, to, &count);
+}
+
+/*
+ * @src is going away and its entries now belong to @dst: take over its
+ * counts.  The exchange leaves @src at zero, so a late charge to @src (anon
+ * rmap can reach a VMA removed by a merge until anon_vma_merge()) shows as
+ * a leak at vm_area_free() rather than vanishing.
+ */
+void vma_rss_fold(struct vm_area_struct *dst, struct vm_area_struct *src)
+{
+	long raw;
+	int i;
+
+	for (i = 0; i < NR_MM_COUNTERS; i++) {
+		raw = atomic_long_xchg(&src->vm_rss[i], 0);
+		if (raw)
+			vma_rss_add(dst, i, raw);
+	}
+}
+
+/* A copy of a VMA (vm_area_dup()) maps nothing yet. */
+void vma_rss_zero(struct vm_area_struct *vma)
+{
+	int i;
+
+	for (i = 0; i < NR_MM_COUNTERS; i++)
+		atomic_long_set(&vma->vm_rss[i], 0);
+}
+
+static bool vma_rss_skip_walks = true;
+static atomic_long_t vma_rss_skipped;
+
+/*
+ * Whether a page walk of @vma (held by the caller) would find nothing that
+ * smaps counts: no page, swap, migration or device entry, and not hugetlb
+ * (not counted here).  Hwpoison entries, which smaps counts as resident but
+ * rss does not, are the exception: a VMA that maps only those reads as
+ * empty.
+ */
+bool vma_rss_maps_nothing(struct vm_area_struct *vma)
+{
+	int i;
+
+	if (!READ_ONCE(vma_rss_skip_walks) || is_vm_hugetlb_page(vma))
+		return false;
+	for (i = 0; i < NR_MM_COUNTERS; i++)
+		if (vma_rss_read(vma, i))
+			return false;
+	atomic_long_inc(&vma_rss_skipped);
+	return true;
+}
+
+#ifdef CONFIG_DEBUG_VM
+/* Unmapped entries were uncounted as they were zapped: nothing is left. */
+void vma_rss_check_free(struct vm_area_struct *vma)
+{
+	int i;
+
+	for (i = 0; i < NR_MM_COUNTERS; i++)
+		WARN_ONCE(vma_rss_read(vma, i),
+			  "vma_rss: freeing VMA %lx-%lx flags %lx with counter %d = %lx\n",
+			  vma->vm_start, vma->vm_end, vma->vm_flags, i,
+			  vma_rss_read(vma, i));
+}
+
+static atomic_long_t vma_rss_verified, vma_rss_mismatches;
+
+static void vma_rss_report(pid_t pid, struct vm_area_struct *vma, int member,
+			   long have, long walked)
+{
+	pr_err("vma_rss: pid %d VMA %lx-%lx flags %lx pgoff %lx file %pD counter %d: has %ld pages %ld PMDs, walk finds %ld pages %ld PMDs\n",
+	       pid, vma->vm_start, vma->vm_end, vma->vm_flags,
+	       vma->vm_pgoff, vma->vm_file, member,
+	       have & VMA_RSS_PAGES_MASK, have >> VMA_RSS_PMD_SHIFT,
+	       walked & VMA_RSS_PAGES_MASK, walked >> VMA_RSS_PMD_SHIFT);
+}
+
+/*
+ * Check that every VMA of @mm has the counts a walk of it finds, and that
+ * they add up to the mm's counters.  With mmap_lock held for writing and
+ * every i_mmap and anon_vma lock of the mm taken (mm_take_all_locks()),
+ * nothing can change an entry of @mm, so any difference is a bug.  An exec
+ * in progress is the exception for the sums: acct_arg_size() charges the
+ * old mm for the new stack's pages.
+ */
+static int vma_rss_verify_mm(struct mm_struct *mm, pid_t pid)
+{
+	VMA_ITERATOR(vmi, mm, 0);
+	struct vma_rss_count walked, sum = {};
+	struct vm_area_struct *vma;
+	long have;
+	s64 want;
+	int i, bad = 0;
+	int err;
+
+	if (mmap_write_lock_killable(mm))
+		return -EINTR;
+	err = mm_take_all_locks(mm);
+	if (err)
+		goto out;
+
+	for_each_vma(vmi, vma) {
+		vma_rss_count_range(vma, vma->vm_start, vma->vm_end, &walked);
+		for (i = 0; i < NR_MM_COUNTERS; i++) {
+			have = vma_rss_read(vma, i);
+			if (have != walked.raw[i]) {
+				vma_rss_report(pid, vma, i, have, walked.raw[i]);
+				bad++;
+			}
+			sum.raw[i] += i == MM_SWAPENTS ? have :
+				      have & VMA_RSS_PAGES_MASK;
+		}
+		atomic_long_inc(&vma_rss_verified);
+	}
+	for (i = 0; i < NR_MM_COUNTERS; i++) {
+		want = percpu_counter_sum(&mm->rss_stat[i]);
+		if (sum.raw[i] != want) {
+			pr_err("vma_rss: pid %d counter %d: VMAs add up to %ld, mm has %lld\n",
+			       pid, i, sum.raw[i], want);
+			bad++;
+		}
+	}
+	mm_drop_all_locks(mm);
+	if (bad) {
+		atomic_long_add(bad, &vma_rss_mismatches);
+		WARN(1, "vma_rss: %d counters differ from a walk\n", bad);
+		err = -EUCLEAN;
+	}
+out:
+	mmap_write_unlock(mm);
+	return err;
+}
+
+/* Writing a PID to vma_rss/verify checks that process's counters. */
+static ssize_t vma_rss_verify_write(struct file *file, const char __user *buf,
+				    size_t count, loff_t *ppos)
+{
+	struct task_struct *task;
+	struct mm_struct *mm;
+	pid_t pid;
+	int err;
+
+	err = kstrtoint_from_user(buf, count, 10, &pid);
+	if (err)
+		return err;
+	task = find_get_task_by_vpid(pid);
+	if (!task)
+		return -ESRCH;
+	mm = get_task_mm(task);
+	put_task_struct(task);
+	if (!mm)
+		return -ESRCH;
+	err = vma_rss_verify_mm(mm, pid);
+	mmput(mm);
+	return err ? err : count;
+}
+
+static const struct file_operations vma_rss_verify_fops = {
+	.write	= vma_rss_verify_write,
+	.llseek	= noop_llseek,
+};
+#endif /* CONFIG_DEBUG_VM */
+
+static int vma_rss_stats_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "skipped_walks %ld\n", atomic_long_read(&vma_rss_skipped));
+#ifdef CONFIG_DEBUG_VM
+	seq_printf(m, "page_walks %ld\n",
+		   atomic_long_read(&page_walks_started));
+	seq_printf(m, "verified_vmas %ld\n",
+		   atomic_long_read(&vma_rss_verified));
+	seq_printf(m, "mismatches %ld\n",
+		   atomic_long_read(&vma_rss_mismatches));
+#endif
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vma_rss_stats);
+
+static int __init vma_rss_debugfs_init(void)
+{
+	struct dentry *dir = debugfs_create_dir("vma_rss", NULL);
+
+	debugfs_create_bool("skip_walks", 0600, dir, &vma_rss_skip_walks);
+	debugfs_create_file("stats", 0400, dir, NULL, &vma_rss_stats_fops);
+#ifdef CONFIG_DEBUG_VM
+	debugfs_create_file("verify", 0200, dir, NULL, &vma_rss_verify_fops);
+#endif
+	return 0;
+}
+late_initcall(vma_rss_debugfs_init);

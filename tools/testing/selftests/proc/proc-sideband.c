@@ -1,0 +1,575 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The per-VMA rss counters (the "sideband", CONFIG_PER_VMA_RSS).
+ *
+ * - verify: /sys/kernel/debug/vma_rss/verify (CONFIG_DEBUG_VM) walks every
+ *   VMA of a process with all its locks held and checks each VMA's counters
+ *   against the walk and their sums against the mm's counters; a mismatch
+ *   is an error from the write (and a WARN on the console).
+ * - storm: threads map, touch, split, merge, move, advise and unmap at
+ *   random, and fork, while the main thread verifies the process again and
+ *   again; the seed is printed, and STORM_SEED=n replays it.
+ * - skip: smaps and smaps_rollup read with walks of empty VMAs skipped are
+ *   byte-identical to a read that walks every VMA.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "../kselftest_harness.h"
+#include "smaps-util.h"
+
+#define VMA_RSS_DIR	"/sys/kernel/debug/vma_rss"
+#define PAGE_SZ		4096UL
+#define HPAGE_SZ	(2UL << 20)
+
+/* 0: all counters agree with a walk; else -errno from the verify write. */
+static int verify_pid(pid_t pid)
+{
+	char buf[32];
+	int fd, len, ret = 0;
+
+	fd = open(VMA_RSS_DIR "/verify", O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof(buf), "%d", pid);
+	if (write(fd, buf, len) != len)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static int set_skip(int on)
+{
+	int fd = open(VMA_RSS_DIR "/skip_walks", O_WRONLY);
+	int ok;
+
+	if (fd < 0)
+		return -errno;
+	ok = write(fd, on ? "Y" : "N", 1) == 1;
+	close(fd);
+	return ok ? 0 : -errno;
+}
+
+static long stat_value(const char *name)
+{
+	char *text = read_file(VMA_RSS_DIR "/stats", NULL), *p;
+	long v = -1;
+
+	if (!text)
+		return -1;
+	p = strstr(text, name);
+	if (p)
+		v = strtol(p + strlen(name), NULL, 10);
+	free(text);
+	return v;
+}
+
+static void require_sideband(struct __test_metadata *_metadata)
+{
+	if (access(VMA_RSS_DIR "/verify", W_OK))
+		SKIP(return, "no %s/verify (kernel without CONFIG_PER_VMA_RSS and CONFIG_DEBUG_VM, or no debugfs)",
+		     VMA_RSS_DIR);
+}
+
+static void touch(char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i += PAGE_SZ)
+		p[i] = 1;
+}
+
+/* Each mapping kind, set up in this process, then verified. */
+TEST(kinds)
+{
+	char path[] = "/tmp/sideband-XXXXXX";
+	size_t len = 64 * PAGE_SZ;
+	char *a, *s, *f, *m, *t, *r;
+	int fd, mfd;
+	pid_t child;
+	int status;
+
+	require_sideband(_metadata);
+	ASSERT_EQ(0, verify_pid(getpid()));
+
+	a = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	s = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, a);
+	ASSERT_NE(MAP_FAILED, s);
+	touch(a, len);
+	touch(s, len);
+
+	fd = mkstemp(path);
+	ASSERT_LE(0, fd);
+	unlink(path);
+	ASSERT_EQ(0, ftruncate(fd, len));
+	f = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	ASSERT_NE(MAP_FAILED, f);
+	for (size_t i = 0; i < len; i += PAGE_SZ)
+		(void)*(volatile char *)(f + i);		/* file pages */
+	touch(f, len / 2);				/* COW: anon pages */
+
+	mfd = memfd_create("sideband", 0);
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, ftruncate(mfd, len));
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, mfd, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	ASSERT_EQ(0, verify_pid(getpid()));
+
+	/* Split and merge by mprotect, partial munmap, MADV_DONTNEED. */
+	ASSERT_EQ(0, mprotect(a + 8 * PAGE_SZ, 8 * PAGE_SZ, PROT_READ));
+	ASSERT_EQ(0, mprotect(f + 40 * PAGE_SZ, 4 * PAGE_SZ, PROT_READ));
+	ASSERT_EQ(0, verify_pid(getpid()));
+	ASSERT_EQ(0, mprotect(a + 8 * PAGE_SZ, 8 * PAGE_SZ, PROT_READ | PROT_WRITE));
+	ASSERT_EQ(0, munmap(s + 60 * PAGE_SZ, 4 * PAGE_SZ));
+	ASSERT_EQ(0, madvise(a + 20 * PAGE_SZ, 10 * PAGE_SZ, MADV_DONTNEED));
+	ASSERT_EQ(0, mlock(m, 16 * PAGE_SZ));
+	ASSERT_EQ(0, verify_pid(getpid()));
+
+	/* mremap: move, grow in place or by moving, shrink. */
+	r = mremap(a, len, 2 * len, MREMAP_MAYMOVE);
+	ASSERT_NE(MAP_FAILED, r);
+	touch(r + len, len);
+	ASSERT_EQ(0, verify_pid(getpid()));
+	r = mremap(r, 2 * len, len / 2, 0);
+	ASSERT_NE(MAP_FAILED, r);
+	ASSERT_EQ(0, verify_pid(getpid()));
+
+	/* PMD-aligned regions: a THP and a full page table move by mremap. */
+	t = mmap(NULL, 4 * HPAGE_SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, t);
+	t = (char *)(((unsigned long)t + HPAGE_SZ - 1) & ~(HPAGE_SZ - 1));
+	madvise(t, HPAGE_SZ, MADV_HUGEPAGE);
+	madvise(t + HPAGE_SZ, HPAGE_SZ, MADV_NOHUGEPAGE);
+	touch(t, 2 * HPAGE_SZ);
+	ASSERT_EQ(0, verify_pid(getpid()));
+	r = mremap(t, HPAGE_SZ, HPAGE_SZ, MREMAP_MAYMOVE | MREMAP_FIXED, t + 2 * HPAGE_SZ);
+	ASSERT_NE(MAP_FAILED, r);
+	ASSERT_EQ(0, verify_pid(getpid()));
+	r = mremap(t + HPAGE_SZ, HPAGE_SZ, HPAGE_SZ, MREMAP_MAYMOVE | MREMAP_FIXED, t);
+	ASSERT_NE(MAP_FAILED, r);
+	ASSERT_EQ(0, verify_pid(getpid()));
+	/* Split the THP by a partial mprotect and munmap. */
+	ASSERT_EQ(0, mprotect(t + 2 * HPAGE_SZ + PAGE_SZ, PAGE_SZ, PROT_READ));
+	ASSERT_EQ(0, munmap(t + 2 * HPAGE_SZ + 3 * PAGE_SZ, PAGE_SZ));
+	ASSERT_EQ(0, verify_pid(getpid()));
+
+	/* Fork: the child's VMAs count what it copied; COW in both. */
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		touch(f, len / 4);
+		_exit(verify_pid(getpid()) ? 1 : 0);
+	}
+	touch(s, len / 2);
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ASSERT_EQ(0, verify_pid(getpid()));
+
+	munmap(f, len);
+	munmap(m, len);
+	close(fd);
+	close(mfd);
+	ASSERT_EQ(0, verify_pid(getpid()));
+}
+
+/* The storm: random operations from several threads, verified meanwhile. */
+#define STORM_THREADS	3
+#define STORM_SLOTS	16
+#define STORM_REGION	(8 * HPAGE_SZ)
+
+static char *storm_base;
+static int storm_fd, storm_mem;
+static atomic_int storm_stop;
+static atomic_long storm_ops;
+
+static unsigned int rnd(unsigned int *seed)
+{
+	*seed = *seed * 1103515245 + 12345;
+	return *seed >> 8;
+}
+
+static void storm_op(unsigned int *seed)
+{
+	size_t slot_len = STORM_REGION / STORM_SLOTS;
+	char *p = storm_base + (rnd(seed) % STORM_SLOTS) * slot_len;
+	size_t off = (rnd(seed) % (slot_len / PAGE_SZ)) * PAGE_SZ;
+	size_t len = (1 + rnd(seed) % 64) * PAGE_SZ;
+	int prot[] = { PROT_READ, PROT_READ | PROT_WRITE, PROT_NONE };
+	static const int advice[] = { MADV_DONTNEED, MADV_FREE, MADV_HUGEPAGE,
+				      MADV_NOHUGEPAGE, MADV_COLD, MADV_PAGEOUT,
+				      MADV_WILLNEED };
+	int flags;
+
+	if (off + len > slot_len)
+		len = slot_len - off;
+	switch (rnd(seed) % 8) {
+	case 0:		/* new mapping of a random kind over part of the slot */
+		flags = MAP_FIXED | (rnd(seed) % 2 ? MAP_PRIVATE : MAP_SHARED);
+		if (rnd(seed) % 3)
+			mmap(p + off, len, PROT_READ | PROT_WRITE, flags | MAP_ANONYMOUS, -1, 0);
+		else
+			mmap(p + off, len, PROT_READ | PROT_WRITE, flags, storm_fd,
+			     (rnd(seed) % 64) * PAGE_SZ);
+		break;
+	case 1:
+		munmap(p + off, len);
+		break;
+	case 2:
+	case 3:
+		mprotect(p + off, len, prot[rnd(seed) % 3]);
+		break;
+	case 4:		/* move a piece to another slot */
+		mremap(p + off, len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
+		       storm_base + (rnd(seed) % STORM_SLOTS) * slot_len);
+		break;
+	case 5:
+		madvise(p + off, len, advice[rnd(seed) % 7]);
+		break;
+	default:	/* touch through /proc/self/mem: faults, never SIGSEGV */
+		for (size_t i = 0; i < len; i += PAGE_SZ)
+			if (pwrite(storm_mem, "x", 1, (off_t)(unsigned long)(p + off + i)) != 1)
+				break;
+		break;
+	}
+	atomic_fetch_add(&storm_ops, 1);
+}
+
+static void *storm_thread(void *arg)
+{
+	unsigned int seed = (unsigned int)(unsigned long)arg;
+
+	while (!atomic_load(&storm_stop))
+		storm_op(&seed);
+	return NULL;
+}
+
+TEST(storm)
+{
+	const char *env = getenv("STORM_SEED"), *secs_env = getenv("STORM_SECONDS");
+	unsigned int seed = env ? strtoul(env, NULL, 0) : (unsigned int)time(NULL);
+	int secs = secs_env ? atoi(secs_env) : 20;
+	pthread_t th[STORM_THREADS];
+	int verifies = 0, forks = 0, err = 0;
+	time_t end;
+
+	require_sideband(_metadata);
+	TH_LOG("seed %u (STORM_SEED=%u replays it), %d s", seed, seed, secs);
+	storm_mem = open("/proc/self/mem", O_RDWR);
+	ASSERT_LE(0, storm_mem);
+	storm_fd = memfd_create("storm", 0);
+	ASSERT_LE(0, storm_fd);
+	ASSERT_EQ(0, ftruncate(storm_fd, 128 * PAGE_SZ));
+	storm_base = mmap(NULL, STORM_REGION, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, storm_base);
+	touch(storm_base, STORM_REGION / 2);
+
+	for (int i = 0; i < STORM_THREADS; i++)
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, storm_thread,
+					    (void *)(unsigned long)(seed + i)));
+	end = time(NULL) + secs;
+	while (time(NULL) < end && !err) {
+		err = verify_pid(getpid());
+		verifies++;
+		if (verifies % 8 == 0) {
+			pid_t c = fork();
+			int status;
+
+			if (!c) {
+				unsigned int cs = seed ^ verifies;
+
+				/* The inherited fd writes to the parent's mm. */
+				storm_mem = open("/proc/self/mem", O_RDWR);
+				for (int i = 0; i < 200; i++)
+					storm_op(&cs);
+				_exit(verify_pid(getpid()) ? 1 : 0);
+			}
+			if (c > 0 && waitpid(c, &status, 0) == c) {
+				forks++;
+				if (!WIFEXITED(status) || WEXITSTATUS(status))
+					err = -EUCLEAN;
+			}
+		}
+	}
+	atomic_store(&storm_stop, 1);
+	for (int i = 0; i < STORM_THREADS; i++)
+		pthread_join(th[i], NULL);
+	if (!err)
+		err = verify_pid(getpid());
+	TH_LOG("%ld operations, %d verifies, %d forks", atomic_load(&storm_ops), verifies, forks);
+	ASSERT_EQ(0, err) TH_LOG("seed %u: %s", seed, strerror(-err));
+	EXPECT_LT(1000, atomic_load(&storm_ops));
+	munmap(storm_base, STORM_REGION);
+	close(storm_fd);
+	close(storm_mem);
+}
+
+/* A child with some of each kind, stopped; the caller kills it. */
+static pid_t stopped_child(void)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (!pid) {
+		size_t len = 256 * PAGE_SZ;
+		char *a = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		char *s = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		char *t = mmap(NULL, 4 * HPAGE_SZ, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		int fd = open("/proc/self/exe", O_RDONLY);
+		struct stat st;
+		size_t flen = fstat(fd, &st) ? 0 : (st.st_size & ~(PAGE_SZ - 1));
+		char *f;
+
+		if (flen > len)
+			flen = len;
+		f = mmap(NULL, flen, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+
+		if (a == MAP_FAILED || s == MAP_FAILED || t == MAP_FAILED || f == MAP_FAILED)
+			_exit(1);
+		touch(a, len);
+		touch(s, len / 2);
+		t = (char *)(((unsigned long)t + HPAGE_SZ - 1) & ~(HPAGE_SZ - 1));
+		madvise(t, HPAGE_SZ, MADV_HUGEPAGE);
+		touch(t, HPAGE_SZ + 16 * PAGE_SZ);
+		for (size_t i = 0; i < flen; i += PAGE_SZ)
+			(void)*(volatile char *)(f + i);
+		touch(f, 4 * PAGE_SZ);
+		/* 400 VMAs: guard pages, reservations, untouched; a few touched. */
+		char *e = mmap(NULL, 800 * PAGE_SZ, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (e == MAP_FAILED)
+			_exit(1);
+		for (int i = 0; i < 400; i++) {
+			char *q = e + 2 * i * PAGE_SZ;
+
+			if (mprotect(q, PAGE_SZ, PROT_READ | (i % 2 ? PROT_WRITE : 0)))
+				_exit(1);
+			if (i % 40 == 1)
+				*q = 1;
+		}
+		raise(SIGSTOP);
+		pause();
+		_exit(0);
+	}
+	if (pid > 0 && (waitpid(pid, &status, WUNTRACED) != pid || !WIFSTOPPED(status))) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return -1;
+	}
+	return pid;
+}
+
+static int open_maps(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	return open(path, O_RDONLY);
+}
+
+static void reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* The query equals smaps' fields that the counters hold, VMA by VMA. */
+TEST(query_matches_smaps)
+{
+	pid_t pid = stopped_child();
+	struct smaps_vma *v;
+	struct procmap_query q;
+	char path[64], *text;
+	int fd, n, i, thp = 0;
+
+	require_sideband(_metadata);
+	ASSERT_LT(0, pid);
+	fd = open_maps(pid);
+	ASSERT_LE(0, fd);
+	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
+	text = read_file(path, NULL);
+	ASSERT_NE(NULL, text);
+	n = parse_smaps(text, &v);
+	ASSERT_LT(100, n);
+	for (i = 0; i < n; i++) {
+		if (v[i].start >= 0xffffffffff600000UL)
+			continue;	/* the gate VMA is not in the mm */
+		ASSERT_EQ(0, query_rss(fd, v[i].start, &q));
+		ASSERT_EQ(v[i].start, q.vma_start);
+		EXPECT_EQ(smaps_get(&v[i], "Rss"),
+			  (long)((q.rss_anon + q.rss_file + q.rss_shmem) >> 10))
+			TH_LOG("%s", v[i].header);
+		EXPECT_EQ(smaps_get(&v[i], "Anonymous"), (long)(q.rss_anon >> 10))
+			TH_LOG("%s", v[i].header);
+		EXPECT_EQ(smaps_get(&v[i], "AnonHugePages"), (long)(q.anon_huge >> 10))
+			TH_LOG("%s", v[i].header);
+		EXPECT_EQ(smaps_get(&v[i], "FilePmdMapped"), (long)(q.file_pmd_mapped >> 10))
+			TH_LOG("%s", v[i].header);
+		EXPECT_EQ(smaps_get(&v[i], "ShmemPmdMapped"), (long)(q.shmem_pmd_mapped >> 10))
+			TH_LOG("%s", v[i].header);
+		thp += q.anon_huge > 0;
+	}
+	if (!thp)
+		TH_LOG("no PMD-mapped THP in the child (THP off or none free)");
+	free(v);
+	free(text);
+	close(fd);
+	reap(pid);
+}
+
+/* Querying every VMA walks no page table (a debug counter of walks). */
+TEST(query_walks_nothing)
+{
+	pid_t pid = stopped_child();
+	struct procmap_query q;
+	unsigned long addr = 0;
+	long before, after, smaps_walks;
+	int fd, n = 0;
+	char path[64], *text;
+
+	require_sideband(_metadata);
+	ASSERT_LT(0, pid);
+	fd = open_maps(pid);
+	ASSERT_LE(0, fd);
+	before = stat_value("page_walks ");
+	ASSERT_LE(0, before);
+	while (!query_rss(fd, addr, &q)) {
+		addr = q.vma_end;
+		n++;
+	}
+	after = stat_value("page_walks ");
+	EXPECT_LT(100, n);
+	EXPECT_EQ(before, after) TH_LOG("%d queries made %ld page walks", n, after - before);
+	/* The counter does count: smaps walks the non-empty VMAs. */
+	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
+	text = read_file(path, NULL);
+	ASSERT_NE(NULL, text);
+	smaps_walks = stat_value("page_walks ") - after;
+	EXPECT_LT(3, smaps_walks);
+	free(text);
+	close(fd);
+	reap(pid);
+}
+
+/* Every bad argument gets its documented error. */
+TEST(query_bad_input)
+{
+	struct {
+		struct procmap_query q;
+		char tail[64];
+	} big;
+	struct procmap_query q;
+	pid_t pid;
+	int fd;
+
+	require_sideband(_metadata);
+	fd = open("/proc/self/maps", O_RDONLY);
+	ASSERT_LE(0, fd);
+	/* The flag needs the full struct; below the first fields: EINVAL. */
+	ASSERT_EQ(0, query_rss(fd, 0, &q));
+	q.size = PROCMAP_QUERY_SIZE_VER0;
+	q.query_addr = 0;
+	EXPECT_EQ(-1, ioctl(fd, PROCMAP_QUERY, &q));
+	EXPECT_EQ(EINVAL, errno);
+	q.size = 16;
+	EXPECT_EQ(-1, ioctl(fd, PROCMAP_QUERY, &q));
+	EXPECT_EQ(EINVAL, errno);
+	/* The first version without the flag still works. */
+	q.size = PROCMAP_QUERY_SIZE_VER0;
+	q.query_flags = PROCMAP_QUERY_COVERING_OR_NEXT_VMA;
+	EXPECT_EQ(0, ioctl(fd, PROCMAP_QUERY, &q));
+	/* Larger: a zero tail is fine, a non-zero tail is E2BIG. */
+	memset(&big, 0, sizeof(big));
+	big.q.size = sizeof(big);
+	big.q.query_flags = PROCMAP_QUERY_COVERING_OR_NEXT_VMA | PROCMAP_QUERY_VMA_RSS;
+	EXPECT_EQ(0, ioctl(fd, PROCMAP_QUERY, &big));
+	big.tail[10] = 1;
+	EXPECT_EQ(-1, ioctl(fd, PROCMAP_QUERY, &big));
+	EXPECT_EQ(E2BIG, errno);
+	big.tail[10] = 0;
+	big.q.size = 2 * PAGE_SZ;
+	EXPECT_EQ(-1, ioctl(fd, PROCMAP_QUERY, &big));
+	EXPECT_EQ(E2BIG, errno);
+	/* Unknown flags. */
+	query_rss(fd, 0, &q);
+	q.query_flags |= 0x80;
+	EXPECT_EQ(-1, ioctl(fd, PROCMAP_QUERY, &q));
+	EXPECT_EQ(EINVAL, errno);
+	/* Unaligned address: the VMA covering it. Beyond the address space: ENOENT. */
+	EXPECT_EQ(0, query_rss(fd, (unsigned long)&q + 3, &q));
+	EXPECT_EQ(-ENOENT, query_rss(fd, -4096UL, &q));
+	/* NULL, unmapped and read-only pointers: EFAULT. */
+	EXPECT_EQ(-1, ioctl(fd, PROCMAP_QUERY, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	void *gone = mmap(NULL, PAGE_SZ, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, gone);
+	EXPECT_EQ(-1, ioctl(fd, PROCMAP_QUERY, gone));	/* size 0 read from it */
+	EXPECT_EQ(EINVAL, errno);
+	munmap(gone, PAGE_SZ);
+	EXPECT_EQ(-1, ioctl(fd, PROCMAP_QUERY, gone));
+	EXPECT_EQ(EFAULT, errno);
+	close(fd);
+
+	/* A target that exited: ESRCH, also for an fd opened before. */
+	pid = stopped_child();
+	ASSERT_LT(0, pid);
+	fd = open_maps(pid);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, query_rss(fd, 0, &q));
+	reap(pid);
+	EXPECT_EQ(-ESRCH, query_rss(fd, 0, &q));
+	close(fd);
+}
+
+/* Skipping the walks of empty VMAs changes no byte of smaps or smaps_rollup. */
+TEST(skip_is_exact)
+{
+	char *smaps[2], *rollup[2], path[2][64];
+	long before, skipped[2];
+	pid_t pid;
+	int i;
+
+	if (access(VMA_RSS_DIR "/skip_walks", W_OK))
+		SKIP(return, "no %s/skip_walks", VMA_RSS_DIR);
+	pid = stopped_child();
+	ASSERT_LT(0, pid);
+	snprintf(path[0], sizeof(path[0]), "/proc/%d/smaps", pid);
+	snprintf(path[1], sizeof(path[1]), "/proc/%d/smaps_rollup", pid);
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, set_skip(i == 0));
+		before = stat_value("skipped_walks ");
+		smaps[i] = read_file(path[0], NULL);
+		rollup[i] = read_file(path[1], NULL);
+		skipped[i] = stat_value("skipped_walks ") - before;
+		ASSERT_NE(NULL, smaps[i]);
+		ASSERT_NE(NULL, rollup[i]);
+	}
+	ASSERT_EQ(0, set_skip(1));
+	/* Each empty VMA was skipped twice (smaps, smaps_rollup), and only then. */
+	EXPECT_LE(2 * 380, skipped[0]);
+	EXPECT_EQ(0, skipped[1]);
+	EXPECT_STREQ(smaps[1], smaps[0]);
+	EXPECT_STREQ(rollup[1], rollup[0]);
+	for (i = 0; i < 2; i++) {
+		free(smaps[i]);
+		free(rollup[i]);
+	}
+	reap(pid);
+}
+
+TEST_HARNESS_MAIN
