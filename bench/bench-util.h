@@ -3,10 +3,13 @@
 #ifndef BENCH_UTIL_H
 #define BENCH_UTIL_H
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/fs.h>
 
 static inline double now_us(void)
 {
@@ -51,6 +54,25 @@ static inline pid_t spawn_paused(void (*build)(void *), void *arg)
 	}
 	close(p[0]);
 	return pid;
+}
+
+/* PROCMAP_QUERY_VMA_RSS over all VMAs: the number of VMAs, or -1. */
+static inline long query_all(int fd)
+{
+	struct procmap_query q;
+	unsigned long addr = 0;
+	long n = 0;
+
+	for (;;) {
+		memset(&q, 0, sizeof(q));
+		q.size = sizeof(q);
+		q.query_flags = PROCMAP_QUERY_COVERING_OR_NEXT_VMA | PROCMAP_QUERY_VMA_RSS;
+		q.query_addr = addr;
+		if (ioctl(fd, PROCMAP_QUERY, &q))
+			return errno == ENOENT ? n : -1;
+		addr = q.vma_end;
+		n++;
+	}
 }
 
 #endif

@@ -17,7 +17,8 @@
  * the VMA the reader walks).
  *
  * Usage: interference MODE READER SECONDS
- *   READER: none, maps, smaps, smaps_rollup, control
+ *   READER: none, maps, smaps, smaps_rollup, query (PROCMAP_QUERY_VMA_RSS
+ *           over all VMAs; needs per-VMA rss counters), control
  * Prints one line: key=value pairs (ops_s p50_us p99_us p999_us max_us reads).
  */
 #define _GNU_SOURCE
@@ -183,14 +184,21 @@ static pid_t spawn_reader(pid_t target, const char *file, volatile unsigned long
 
 		pin(1);
 		setpriority(PRIO_PROCESS, 0, 15);
-		snprintf(path, sizeof(path), "/proc/%d/%s", target, file);
+		/* "query": PROCMAP_QUERY_VMA_RSS over every VMA, on maps. */
+		snprintf(path, sizeof(path), "/proc/%d/%s", target,
+			 strcmp(file, "query") ? file : "maps");
 		for (;;) {
 			int fd = open(path, O_RDONLY);
 
 			if (fd < 0)
 				exit(1);
-			while (read(fd, buf, sizeof(buf)) > 0)
-				;
+			if (!strcmp(file, "query")) {
+				if (query_all(fd) < 0)
+					exit(1);
+			} else {
+				while (read(fd, buf, sizeof(buf)) > 0)
+					;
+			}
 			close(fd);
 			(*reads)++;
 		}
@@ -209,7 +217,7 @@ int main(int argc, char **argv)
 	int seconds;
 
 	if (argc != 4) {
-		fprintf(stderr, "usage: %s mmap|fault|mprotect none|maps|smaps|smaps_rollup|control SECONDS\n",
+		fprintf(stderr, "usage: %s mmap|fault|mprotect none|maps|smaps|smaps_rollup|query|control SECONDS\n",
 			argv[0]);
 		return 2;
 	}

@@ -20,9 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <linux/fs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -62,25 +60,6 @@ static void build(void *arg)
 		layout(100, atoi(name + 3) * MiB / 100 + 4 * KiB, 1);
 	else
 		exit(2);
-}
-
-/* PROCMAP_QUERY_VMA_RSS over all VMAs: the number of VMAs, or -1. */
-static long query_all(int fd)
-{
-	struct procmap_query q;
-	unsigned long addr = 0;
-	long n = 0;
-
-	for (;;) {
-		memset(&q, 0, sizeof(q));
-		q.size = sizeof(q);
-		q.query_flags = PROCMAP_QUERY_COVERING_OR_NEXT_VMA | PROCMAP_QUERY_VMA_RSS;
-		q.query_addr = addr;
-		if (ioctl(fd, PROCMAP_QUERY, &q))
-			return errno == ENOENT ? n : -1;
-		addr = q.vma_end;
-		n++;
-	}
 }
 
 int main(int argc, char **argv)

@@ -101,7 +101,7 @@ w('')
 w('| kernel | reader | writer ops/s vs alone | p50 vs alone | p99 vs alone | p99.9 vs alone | max vs alone | reads in run |')
 w('|---|---|---:|---:|---:|---:|---:|---:|')
 for kern in kernels:
-    for reader in ['control', 'maps', 'smaps', 'smaps_rollup']:
+    for reader in ['control', 'maps', 'smaps', 'smaps_rollup', 'query']:
         for wait in ['on', 'off']:
             if (kern, wait, 'mmap', reader) not in runs:
                 continue

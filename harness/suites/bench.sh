@@ -25,6 +25,8 @@ run() {	# run WAIT MODE:READER
 	[ -n "$before" ] && echo "BENCH stats kernel=$label rep=$rep wait=$1 scenario=$2 before: $before after: $(stats)"
 }
 scenarios="mmap:none mmap:control mmap:maps mmap:smaps mmap:smaps_rollup fault:none fault:smaps mprotect:none mprotect:smaps"
+# The rss query exists on the patched kernel only.
+[ -e /sys/kernel/debug/vma_rss ] && scenarios="$scenarios mmap:query"
 rep=1
 while [ $rep -le $reps ]; do
 	for s in $scenarios; do

@@ -47,7 +47,7 @@
 struct shared {
 	unsigned long sentinel[NR_SENTINELS];
 	unsigned long reads[NR_READERS];
-	unsigned long vma_ops, faults, forks, uffd_copies;
+	unsigned long vma_ops, faults, forks, uffd_copies, verifies;
 	char failure[1024];
 	int failed;
 };
@@ -253,6 +253,34 @@ static void fail(const char *fmt, const char *a, const char *b)
 	snprintf(sh->failure, sizeof(sh->failure), fmt, a, b);
 }
 
+/*
+ * With per-VMA rss counters and CONFIG_DEBUG_VM: have the kernel check the
+ * target's counters against its page tables (under all of its locks) again
+ * and again while it runs, swaps, merges pages and collapses THPs.
+ */
+static void verifier(pid_t pid, double end)
+{
+	char buf[32];
+	int len = snprintf(buf, sizeof(buf), "%d", pid);
+	struct timespec ts;
+
+	for (;;) {
+		int fd = open("/sys/kernel/debug/vma_rss/verify", O_WRONLY);
+
+		if (fd < 0)
+			return;
+		if (write(fd, buf, len) != len && errno != ESRCH)
+			fail("per-VMA rss counters differ from a walk: %s%s", strerror(errno), "");
+		else
+			sh->verifies++;
+		close(fd);
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if (ts.tv_sec + ts.tv_nsec / 1e9 > end || sh->failed)
+			return;
+		usleep(100000);
+	}
+}
+
 static bool sentinels_in(const char *text)
 {
 	for (int j = 0; j < NR_SENTINELS; j++) {
@@ -405,7 +433,7 @@ TEST_F_TIMEOUT(stress, storm, 7200)
 	int seconds = env ? atoi(env) : 15, status, i;
 	static const char * const caches[] = { "vm_area_struct", "vma_lock" };
 	long before[2], after[2];
-	pid_t pid, readers[NR_READERS];
+	pid_t pid, readers[NR_READERS], verifier_pid;
 	int ready[2];
 	struct timespec ts;
 	double end;
@@ -437,15 +465,22 @@ TEST_F_TIMEOUT(stress, storm, 7200)
 			_exit(0);
 		}
 	}
+	verifier_pid = fork();
+	ASSERT_GE(verifier_pid, 0);
+	if (!verifier_pid) {
+		verifier(pid, end);
+		_exit(0);
+	}
 	for (i = 0; i < NR_READERS; i++)
 		waitpid(readers[i], NULL, 0);
+	waitpid(verifier_pid, NULL, 0);
 	kill(pid, SIGUSR1);
 	ASSERT_EQ(1, read(ready[0], &c, 1));
 	ASSERT_EQ('q', c);
 
-	TH_LOG("%d s, swap %s: reads %lu+%lu+%lu, VMA ops %lu, faults %lu, forks %lu, uffd copies %lu",
+	TH_LOG("%d s, swap %s: reads %lu+%lu+%lu, VMA ops %lu, faults %lu, forks %lu, uffd copies %lu, rss verifies %lu",
 	       seconds, swap ? "on" : "off", sh->reads[0], sh->reads[1], sh->reads[2],
-	       sh->vma_ops, sh->faults, sh->forks, sh->uffd_copies);
+	       sh->vma_ops, sh->faults, sh->forks, sh->uffd_copies, sh->verifies);
 	ASSERT_EQ(0, sh->failed) TH_LOG("%s", sh->failure);
 
 	/* Quiescent: the page walk and the rss counters agree. */
