@@ -141,6 +141,8 @@ check: deps kernel initramfs
 	fi; \
 	mkdir -p $(B)/logs/check/compare; \
 	$(H)/compare-dump.sh $$ref $(B)/logs/check/dump-patched/results.log "$$label" | tee $(B)/logs/check/compare/dump.tap | grep -E '^(not )?ok '
+	@# mm/vma.c in userspace (tools/testing/vma), from the patched tree.
+	@$(H)/vma-userland.sh $(SRC) $(B)/logs/check/vma/vma.tap
 	@$(H)/verdict.sh $(B)/logs/check/*
 
 ## stress: the storm (readers vs every kind of VMA churn) under the debug kernel for DURATION seconds
