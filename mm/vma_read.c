@@ -248,6 +248,7 @@ struct vm_area_struct *vma_read_lock_next(struct mm_struct *mm,
  * in between, other than through vma_read_iter_next().
  */
 void vma_read_iter_start(struct vma_read_iter *it, struct mm_struct *mm)
+	__acquires(RCU)
 {
 	it->mm = mm;
 	it->next_addr = -1UL;
@@ -308,6 +309,7 @@ slow:
  * @it: the iterator
  */
 void vma_read_iter_end(struct vma_read_iter *it)
+	__releases(RCU)
 {
 	rcu_read_unlock();
 }
