@@ -183,6 +183,12 @@ void vma_rss_move_range(struct vm_area_struct *from,
 			 (start != from->vm_start && end != from->vm_end)))
 		return;
 
+	/* Nothing to move (guard pages, reservations, untouched memory). */
+	for (i = 0; i < NR_MM_COUNTERS && !vma_rss_read(from, i); i++)
+		;
+	if (i == NR_MM_COUNTERS)
+		return;
+
 	if (end - start <= size / 2) {
 		vma_rss_count_range(from, start, end, &count);
 	} else {
