@@ -9,6 +9,14 @@ for l in sparse dense big rss1 rss16 rss256 rss1024; do
 done
 echo madvise > /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null
 /bench/maintcost 5 | sed "s/^/BENCH maintcost kernel=$label /"
-# Per-VMA object sizes (slab object size, bytes).
-awk '$1 == "vm_area_struct" || $1 == "vma_lock" { print "BENCH objsize kernel='$label' cache=" $1 " bytes=" $4 }' /proc/slabinfo
+# Per-VMA object sizes (slab object size, bytes).  A cache merged with
+# another one has no line of its own in /proc/slabinfo, but keeps its name
+# in /sys/kernel/slab.
+for c in vm_area_struct vma_lock; do
+	if [ -r /sys/kernel/slab/$c/object_size ]; then
+		echo "BENCH objsize kernel=$label cache=$c bytes=$(cat /sys/kernel/slab/$c/object_size)"
+	else
+		awk -v c=$c '$1 == c { print "BENCH objsize kernel='$label' cache=" c " bytes=" $4 }' /proc/slabinfo
+	fi
+done
 exit 0
