@@ -253,6 +253,72 @@ bool vma_rss_maps_nothing(struct vm_area_struct *vma)
 	return true;
 }
 
+#ifdef CONFIG_PER_VMA_LOCK
+/*
+ * At most this many VMAs are passed over in one RCU read section (bounds
+ * the section for processes with very many empty VMAs).
+ */
+#define VMA_RSS_PASS_BATCH	256
+
+/**
+ * vma_rss_pass_empty - pass over the VMAs that map nothing, without locks
+ * @mm: the mm, which the caller keeps alive (mmget)
+ * @addr: where to start: the first VMA ending above @addr
+ * @first: set to the start of the first VMA passed over, if any
+ *
+ * A reader that only sums (smaps_rollup) need not lock a VMA that maps
+ * nothing.  Under RCU, inside a read section of mm->mm_lock_seq, which every
+ * mmap_lock writer enters and so every split, merge, move and unmap, an
+ * anonymous VMA with zero rss counters adds nothing: its range and its
+ * counts are those of one moment at which no writer changed them.  Faults
+ * and reclaim may change the counters meanwhile, as they may under a page
+ * walk.  File-backed VMAs (shmem swap is per file) and hugetlb are left to
+ * the caller, as is everything if a writer comes or goes meanwhile.
+ *
+ * Return: where the caller goes on from (@addr if nothing was passed).
+ */
+unsigned long vma_rss_pass_empty(struct mm_struct *mm, unsigned long addr,
+				 unsigned long *first)
+{
+	VMA_ITERATOR(vmi, mm, addr);
+	unsigned long end = addr, start = 0;
+	struct vm_area_struct *vma;
+	unsigned int seq;
+	long n = 0;
+	int i;
+
+	if (!READ_ONCE(vma_rss_skip_walks))
+		return addr;
+	rcu_read_lock();
+	seq = raw_read_seqcount(&mm->mm_lock_seq);
+	if (seq & 1)		/* a writer holds mmap_lock */
+		goto out;
+	for_each_vma(vmi, vma) {
+		if (n == VMA_RSS_PASS_BATCH || READ_ONCE(vma->vm_file) ||
+		    READ_ONCE(vma->detached))
+			break;
+		for (i = 0; i < NR_MM_COUNTERS; i++)
+			if (vma_rss_read(vma, i))
+				break;
+		if (i < NR_MM_COUNTERS)
+			break;
+		if (!n++)
+			start = READ_ONCE(vma->vm_start);
+		end = READ_ONCE(vma->vm_end);
+	}
+	/* Orders the reads above before the re-check (smp_rmb()). */
+	if (n && !read_seqcount_retry(&mm->mm_lock_seq, seq)) {
+		*first = start;
+		atomic_long_add(n, &vma_rss_skipped);
+	} else {
+		end = addr;
+	}
+out:
+	rcu_read_unlock();
+	return end;
+}
+#endif /* CONFIG_PER_VMA_LOCK */
+
 #ifdef CONFIG_DEBUG_VM
 /* Unmapped entries were uncounted as they were zapped: nothing is left. */
 void vma_rss_check_free(struct vm_area_struct *vma)

@@ -87,6 +87,18 @@ static inline void vma_rss_count_pte(struct vma_rss_count *count,
 }
 #endif /* CONFIG_PER_VMA_RSS */
 
+#if defined(CONFIG_PER_VMA_RSS) && defined(CONFIG_PER_VMA_LOCK)
+unsigned long vma_rss_pass_empty(struct mm_struct *mm, unsigned long addr,
+				 unsigned long *first);
+#else
+static inline unsigned long vma_rss_pass_empty(struct mm_struct *mm,
+					       unsigned long addr,
+					       unsigned long *first)
+{
+	return addr;
+}
+#endif
+
 #if defined(CONFIG_PER_VMA_RSS) && defined(CONFIG_DEBUG_VM)
 void vma_rss_check_free(struct vm_area_struct *vma);
 #else
