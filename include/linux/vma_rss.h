@@ -87,6 +87,19 @@ static inline void vma_rss_count_pte(struct vma_rss_count *count,
 }
 #endif /* CONFIG_PER_VMA_RSS */
 
+/* Whether all of @vma's counters are zero (no stats, no knob). */
+static inline bool vma_rss_none(struct vm_area_struct *vma)
+{
+	int i;
+
+	if (!IS_ENABLED(CONFIG_PER_VMA_RSS))
+		return false;
+	for (i = 0; i < NR_MM_COUNTERS; i++)
+		if (vma_rss_read(vma, i))
+			return false;
+	return true;
+}
+
 #if defined(CONFIG_PER_VMA_RSS) && defined(CONFIG_PER_VMA_LOCK)
 unsigned long vma_rss_pass_empty(struct mm_struct *mm, unsigned long addr,
 				 unsigned long *first);
