@@ -296,6 +296,7 @@ static bool sentinels_in(const char *text)
 static void reader(int id, pid_t pid, double end)
 {
 	static const char * const files[] = { "maps", "smaps", "smaps_rollup" };
+	bool rss_query = !access("/sys/kernel/debug/vma_rss", F_OK);
 	char path[64];
 	struct timespec ts;
 
@@ -324,9 +325,11 @@ static void reader(int id, pid_t pid, double end)
 			int seen = 0;
 
 			for (;;) {
+				/* With per-VMA rss counters, ask for them too. */
 				struct procmap_query q = {
 					.size = sizeof(q), .query_addr = addr,
-					.query_flags = PROCMAP_QUERY_COVERING_OR_NEXT_VMA,
+					.query_flags = PROCMAP_QUERY_COVERING_OR_NEXT_VMA |
+						       (rss_query ? PROCMAP_QUERY_VMA_RSS : 0),
 				};
 
 				if (ioctl(fd, PROCMAP_QUERY, &q)) {
