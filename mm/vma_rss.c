@@ -184,9 +184,7 @@ void vma_rss_move_range(struct vm_area_struct *from,
 		return;
 
 	/* Nothing to move (guard pages, reservations, untouched memory). */
-	for (i = 0; i < NR_MM_COUNTERS && !vma_rss_read(from, i); i++)
-		;
-	if (i == NR_MM_COUNTERS)
+	if (vma_rss_none(from))
 		return;
 
 	if (end - start <= size / 2) {
@@ -231,7 +229,8 @@ void vma_rss_zero(struct vm_area_struct *vma)
 }
 
 static bool vma_rss_skip_walks = true;
-static atomic_long_t vma_rss_skipped;
+/* Walks skipped, per CPU: readers of different processes share no line. */
+static DEFINE_PER_CPU(unsigned long, vma_rss_skipped);
 
 /*
  * Whether a page walk of @vma (held by the caller) would find nothing that
@@ -242,14 +241,10 @@ static atomic_long_t vma_rss_skipped;
  */
 bool vma_rss_maps_nothing(struct vm_area_struct *vma)
 {
-	int i;
-
-	if (!READ_ONCE(vma_rss_skip_walks) || is_vm_hugetlb_page(vma))
+	if (!READ_ONCE(vma_rss_skip_walks) || is_vm_hugetlb_page(vma) ||
+	    !vma_rss_none(vma))
 		return false;
-	for (i = 0; i < NR_MM_COUNTERS; i++)
-		if (vma_rss_read(vma, i))
-			return false;
-	atomic_long_inc(&vma_rss_skipped);
+	this_cpu_inc(vma_rss_skipped);
 	return true;
 }
 
@@ -285,7 +280,6 @@ unsigned long vma_rss_pass_empty(struct mm_struct *mm, unsigned long addr,
 	struct vm_area_struct *vma;
 	unsigned int seq;
 	long n = 0;
-	int i;
 
 	if (!READ_ONCE(vma_rss_skip_walks))
 		return addr;
@@ -297,10 +291,7 @@ unsigned long vma_rss_pass_empty(struct mm_struct *mm, unsigned long addr,
 		if (n == VMA_RSS_PASS_BATCH || READ_ONCE(vma->vm_file) ||
 		    READ_ONCE(vma->detached))
 			break;
-		for (i = 0; i < NR_MM_COUNTERS; i++)
-			if (vma_rss_read(vma, i))
-				break;
-		if (i < NR_MM_COUNTERS)
+		if (!vma_rss_none(vma))
 			break;
 		if (!n++)
 			start = READ_ONCE(vma->vm_start);
@@ -309,7 +300,7 @@ unsigned long vma_rss_pass_empty(struct mm_struct *mm, unsigned long addr,
 	/* Orders the reads above before the re-check (smp_rmb()). */
 	if (n && !read_seqcount_retry(&mm->mm_lock_seq, seq)) {
 		*first = start;
-		atomic_long_add(n, &vma_rss_skipped);
+		this_cpu_add(vma_rss_skipped, n);
 	} else {
 		end = addr;
 	}
@@ -432,7 +423,12 @@ static const struct file_operations vma_rss_verify_fops = {
 
 static int vma_rss_stats_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "skipped_walks %ld\n", atomic_long_read(&vma_rss_skipped));
+	unsigned long skipped = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		skipped += per_cpu(vma_rss_skipped, cpu);
+	seq_printf(m, "skipped_walks %lu\n", skipped);
 #ifdef CONFIG_DEBUG_VM
 	seq_printf(m, "page_walks %ld\n",
 		   atomic_long_read(&page_walks_started));

@@ -36,22 +36,6 @@
 #define PAGE_SZ		4096UL
 #define HPAGE_SZ	(2UL << 20)
 
-/* 0: all counters agree with a walk; else -errno from the verify write. */
-static int verify_pid(pid_t pid)
-{
-	char buf[32];
-	int fd, len, ret = 0;
-
-	fd = open(VMA_RSS_DIR "/verify", O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	len = snprintf(buf, sizeof(buf), "%d", pid);
-	if (write(fd, buf, len) != len)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 static int set_skip(int on)
 {
 	int fd = open(VMA_RSS_DIR "/skip_walks", O_WRONLY);
@@ -102,7 +86,7 @@ TEST(kinds)
 	int status;
 
 	require_sideband(_metadata);
-	ASSERT_EQ(0, verify_pid(getpid()));
+	ASSERT_EQ(0, vma_rss_verify(getpid()));
 
 	a = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	s = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -126,26 +110,26 @@ TEST(kinds)
 	ASSERT_EQ(0, ftruncate(mfd, len));
 	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, mfd, 0);
 	ASSERT_NE(MAP_FAILED, m);
-	ASSERT_EQ(0, verify_pid(getpid()));
+	ASSERT_EQ(0, vma_rss_verify(getpid()));
 
 	/* Split and merge by mprotect, partial munmap, MADV_DONTNEED. */
 	ASSERT_EQ(0, mprotect(a + 8 * PAGE_SZ, 8 * PAGE_SZ, PROT_READ));
 	ASSERT_EQ(0, mprotect(f + 40 * PAGE_SZ, 4 * PAGE_SZ, PROT_READ));
-	ASSERT_EQ(0, verify_pid(getpid()));
+	ASSERT_EQ(0, vma_rss_verify(getpid()));
 	ASSERT_EQ(0, mprotect(a + 8 * PAGE_SZ, 8 * PAGE_SZ, PROT_READ | PROT_WRITE));
 	ASSERT_EQ(0, munmap(s + 60 * PAGE_SZ, 4 * PAGE_SZ));
 	ASSERT_EQ(0, madvise(a + 20 * PAGE_SZ, 10 * PAGE_SZ, MADV_DONTNEED));
 	ASSERT_EQ(0, mlock(m, 16 * PAGE_SZ));
-	ASSERT_EQ(0, verify_pid(getpid()));
+	ASSERT_EQ(0, vma_rss_verify(getpid()));
 
 	/* mremap: move, grow in place or by moving, shrink. */
 	r = mremap(a, len, 2 * len, MREMAP_MAYMOVE);
 	ASSERT_NE(MAP_FAILED, r);
 	touch(r + len, len);
-	ASSERT_EQ(0, verify_pid(getpid()));
+	ASSERT_EQ(0, vma_rss_verify(getpid()));
 	r = mremap(r, 2 * len, len / 2, 0);
 	ASSERT_NE(MAP_FAILED, r);
-	ASSERT_EQ(0, verify_pid(getpid()));
+	ASSERT_EQ(0, vma_rss_verify(getpid()));
 
 	/* PMD-aligned regions: a THP and a full page table move by mremap. */
 	t = mmap(NULL, 4 * HPAGE_SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -154,35 +138,35 @@ TEST(kinds)
 	madvise(t, HPAGE_SZ, MADV_HUGEPAGE);
 	madvise(t + HPAGE_SZ, HPAGE_SZ, MADV_NOHUGEPAGE);
 	touch(t, 2 * HPAGE_SZ);
-	ASSERT_EQ(0, verify_pid(getpid()));
+	ASSERT_EQ(0, vma_rss_verify(getpid()));
 	r = mremap(t, HPAGE_SZ, HPAGE_SZ, MREMAP_MAYMOVE | MREMAP_FIXED, t + 2 * HPAGE_SZ);
 	ASSERT_NE(MAP_FAILED, r);
-	ASSERT_EQ(0, verify_pid(getpid()));
+	ASSERT_EQ(0, vma_rss_verify(getpid()));
 	r = mremap(t + HPAGE_SZ, HPAGE_SZ, HPAGE_SZ, MREMAP_MAYMOVE | MREMAP_FIXED, t);
 	ASSERT_NE(MAP_FAILED, r);
-	ASSERT_EQ(0, verify_pid(getpid()));
+	ASSERT_EQ(0, vma_rss_verify(getpid()));
 	/* Split the THP by a partial mprotect and munmap. */
 	ASSERT_EQ(0, mprotect(t + 2 * HPAGE_SZ + PAGE_SZ, PAGE_SZ, PROT_READ));
 	ASSERT_EQ(0, munmap(t + 2 * HPAGE_SZ + 3 * PAGE_SZ, PAGE_SZ));
-	ASSERT_EQ(0, verify_pid(getpid()));
+	ASSERT_EQ(0, vma_rss_verify(getpid()));
 
 	/* Fork: the child's VMAs count what it copied; COW in both. */
 	child = fork();
 	ASSERT_LE(0, child);
 	if (!child) {
 		touch(f, len / 4);
-		_exit(verify_pid(getpid()) ? 1 : 0);
+		_exit(vma_rss_verify(getpid()) ? 1 : 0);
 	}
 	touch(s, len / 2);
 	ASSERT_EQ(child, waitpid(child, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	ASSERT_EQ(0, verify_pid(getpid()));
+	ASSERT_EQ(0, vma_rss_verify(getpid()));
 
 	munmap(f, len);
 	munmap(m, len);
 	close(fd);
 	close(mfd);
-	ASSERT_EQ(0, verify_pid(getpid()));
+	ASSERT_EQ(0, vma_rss_verify(getpid()));
 }
 
 /* The storm: random operations from several threads, verified meanwhile. */
@@ -282,7 +266,7 @@ TEST(storm)
 					    (void *)(unsigned long)(seed + i)));
 	end = time(NULL) + secs;
 	while (time(NULL) < end && !err) {
-		err = verify_pid(getpid());
+		err = vma_rss_verify(getpid());
 		verifies++;
 		if (verifies % 8 == 0) {
 			pid_t c = fork();
@@ -295,7 +279,7 @@ TEST(storm)
 				storm_mem = open("/proc/self/mem", O_RDWR);
 				for (int i = 0; i < 200; i++)
 					storm_op(&cs);
-				_exit(verify_pid(getpid()) ? 1 : 0);
+				_exit(vma_rss_verify(getpid()) ? 1 : 0);
 			}
 			if (c > 0 && waitpid(c, &status, 0) == c) {
 				forks++;
@@ -308,7 +292,7 @@ TEST(storm)
 	for (int i = 0; i < STORM_THREADS; i++)
 		pthread_join(th[i], NULL);
 	if (!err)
-		err = verify_pid(getpid());
+		err = vma_rss_verify(getpid());
 	TH_LOG("%ld operations, %d verifies, %d forks", atomic_load(&storm_ops), verifies, forks);
 	ASSERT_EQ(0, err) TH_LOG("seed %u: %s", seed, strerror(-err));
 	EXPECT_LT(1000, atomic_load(&storm_ops));

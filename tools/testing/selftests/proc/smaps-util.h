@@ -159,4 +159,24 @@ static int query_rss(int maps_fd, unsigned long addr, struct procmap_query *q)
 	return ioctl(maps_fd, PROCMAP_QUERY, q) ? -errno : 0;
 }
 
+/*
+ * Have the kernel check @pid's per-VMA rss counters against a walk of its
+ * page tables (debugfs vma_rss/verify: CONFIG_PER_VMA_RSS + CONFIG_DEBUG_VM).
+ * Returns 0 if they agree, -ENODEV if the kernel has no such check, or the
+ * -errno of the write (-EUCLEAN: they differ; -ESRCH: no such process).
+ */
+static int vma_rss_verify(pid_t pid)
+{
+	char buf[32];
+	int fd = open("/sys/kernel/debug/vma_rss/verify", O_WRONLY), len, ret = 0;
+
+	if (fd < 0)
+		return -ENODEV;
+	len = snprintf(buf, sizeof(buf), "%d", pid);
+	if (write(fd, buf, len) != len)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 #endif
