@@ -6,9 +6,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <linux/fs.h>
 
 static inline double now_us(void)
@@ -25,6 +27,26 @@ static inline int cmp_double(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+/*
+ * @nr private anonymous VMAs of @each bytes, every @touch_every-th one
+ * written all over; a flag alternates so that neighbours never merge.
+ */
+static inline void map_layout(int nr, size_t each, int touch_every)
+{
+	for (int i = 0; i < nr; i++) {
+		char *p = mmap(NULL, each, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED) {
+			perror("mmap");
+			exit(1);
+		}
+		madvise(p, each, (i & 1) ? MADV_NOHUGEPAGE : MADV_NORMAL);
+		if (i % touch_every == 0)
+			memset(p, 1, each);
+	}
 }
 
 /*

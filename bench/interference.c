@@ -64,21 +64,7 @@ static void pin(int cpu)
 /* NR_VMAS VMAs of RESIDENT / NR_VMAS bytes each, touched, non-mergeable. */
 static void build_layout(void)
 {
-	size_t each = RESIDENT / NR_VMAS & ~(PAGE - 1);
-
-	for (int i = 0; i < NR_VMAS; i++) {
-		char *p = mmap(NULL, each, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-		if (p == MAP_FAILED) {
-			perror("mmap");
-			exit(1);
-		}
-		memset(p, 1, each);
-		/* Alternate a flag so neighbours never merge. */
-		if (i & 1)
-			madvise(p, each, MADV_NOHUGEPAGE);
-	}
+	map_layout(NR_VMAS, RESIDENT / NR_VMAS & ~(PAGE - 1), 1);
 }
 
 struct writer {

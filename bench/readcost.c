@@ -29,35 +29,18 @@
 #define KiB 1024UL
 #define MiB (1024 * KiB)
 
-static void layout(int nr, size_t each, int touch_every)
-{
-	for (int i = 0; i < nr; i++) {
-		char *p = mmap(NULL, each, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-		if (p == MAP_FAILED) {
-			perror("mmap");
-			exit(1);
-		}
-		/* Alternate a flag so neighbours never merge. */
-		madvise(p, each, (i & 1) ? MADV_NOHUGEPAGE : MADV_NORMAL);
-		if (i % touch_every == 0)
-			memset(p, 1, each);
-	}
-}
-
 static void build(void *arg)
 {
 	const char *name = arg;
 
 	if (!strcmp(name, "sparse"))
-		layout(10000, 64 * KiB, 20);
+		map_layout(10000, 64 * KiB, 20);
 	else if (!strcmp(name, "dense"))
-		layout(3000, 32 * KiB, 1);
+		map_layout(3000, 32 * KiB, 1);
 	else if (!strcmp(name, "big"))
-		layout(1, 256 * MiB, 1);
+		map_layout(1, 256 * MiB, 1);
 	else if (!strncmp(name, "rss", 3))
-		layout(100, atoi(name + 3) * MiB / 100 + 4 * KiB, 1);
+		map_layout(100, atoi(name + 3) * MiB / 100 + 4 * KiB, 1);
 	else
 		exit(2);
 }
