@@ -2,16 +2,21 @@
 /*
  * readcost: time to read /proc/PID/{maps,smaps,smaps_rollup} of a process
  * with a given layout, and to query the rss counters of all its VMAs with
- * PROCMAP_QUERY_VMA_RSS ("query", skipped on a kernel without them).  CPU-bound: run it under QEMU's instruction-counted
- * clock (-icount shift=0,sleep=off), where it repeats within ~1%.
+ * PROCMAP_QUERY_VMA_RSS ("query", skipped on a kernel without them).
+ * CPU-bound: run it under QEMU's instruction-counted clock
+ * (-icount shift=0,sleep=off), where it repeats within ~1%.
  *
  * Usage: readcost LAYOUT READS
  *   LAYOUT: sparse  10,000 VMAs x 64 KiB, 1 in 20 touched
  *           dense   3,000 VMAs x 32 KiB, all touched
  *           big     one 256 MiB VMA, touched
  *           rssN    100 VMAs, N MiB resident in all (e.g. rss1, rss256)
+ *           vmasNd  the VMA-count sweep: N VMAs sharing SWEEP_PAGES pages,
+ *                   all touched (~195 MiB resident whatever N is)
+ *           vmasNs  the same N VMAs, 1 in 20 touched (~9.8 MiB resident)
  * Prints, per file, one line: layout=.. file=.. us_per_read=.. (median)
- * bytes=..
+ * min_us=.. max_us=.. bytes=.. reads=.. (READS) vmas=.. (lines of maps:
+ * the layout's VMAs plus the process's own, read once, untimed).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,9 +34,19 @@
 #define KiB 1024UL
 #define MiB (1024 * KiB)
 
+/*
+ * The sweep keeps the address space and the resident memory fixed and
+ * changes only the number of VMAs.  50,000 one-page VMAs, all touched, is
+ * its largest layout, so it holds 50,000 pages (195 MiB; a 2 GiB guest has
+ * room), and every N it takes must divide that.
+ */
+#define SWEEP_PAGES 50000
+
 static void build(void *arg)
 {
 	const char *name = arg;
+	char kind;
+	int nr;
 
 	if (!strcmp(name, "sparse"))
 		map_layout(10000, 64 * KiB, 20);
@@ -41,8 +56,30 @@ static void build(void *arg)
 		map_layout(1, 256 * MiB, 1);
 	else if (!strncmp(name, "rss", 3))
 		map_layout(100, atoi(name + 3) * MiB / 100 + 4 * KiB, 1);
+	else if (sscanf(name, "vmas%d%c", &nr, &kind) == 2 && nr > 0 &&
+		 SWEEP_PAGES % nr == 0 && (kind == 'd' || kind == 's'))
+		map_layout(nr, SWEEP_PAGES / nr * 4 * KiB, kind == 'd' ? 1 : 20);
 	else
 		exit(2);
+}
+
+/* The number of lines in @pid's maps: one per VMA (and the vsyscall page). */
+static long maps_lines(pid_t pid, char *buf, size_t size)
+{
+	char path[64];
+	long lines = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, buf, size)) > 0)
+		for (ssize_t i = 0; i < n; i++)
+			lines += buf[i] == '\n';
+	close(fd);
+	return lines;
 }
 
 int main(int argc, char **argv)
@@ -51,13 +88,15 @@ int main(int argc, char **argv)
 	static char buf[1 << 16];
 	int reads = argc > 2 ? atoi(argv[2]) : 5;
 	double *t = calloc(reads, sizeof(*t));
+	long vmas;
 	pid_t pid;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s sparse|dense|big|rssN [READS]\n", argv[0]);
+		fprintf(stderr, "usage: %s sparse|dense|big|rssN|vmasNd|vmasNs [READS]\n", argv[0]);
 		return 2;
 	}
 	pid = spawn_paused(build, argv[1]);
+	vmas = maps_lines(pid, buf, sizeof(buf));
 	for (int f = 0; f < 4; f++) {
 		char path[64];
 		size_t bytes = 0;
@@ -85,8 +124,8 @@ int main(int argc, char **argv)
 			close(fd);
 		}
 		qsort(t, reads, sizeof(*t), cmp_double);
-		printf("layout=%s file=%s us_per_read=%.1f min_us=%.1f max_us=%.1f bytes=%zu\n",
-		       argv[1], files[f], t[reads / 2], t[0], t[reads - 1], bytes);
+		printf("layout=%s file=%s us_per_read=%.1f min_us=%.1f max_us=%.1f bytes=%zu reads=%d vmas=%ld\n",
+		       argv[1], files[f], t[reads / 2], t[0], t[reads - 1], bytes, reads, vmas);
 		fflush(stdout);
 	}
 done:
