@@ -19,7 +19,10 @@
  * Usage: interference MODE READER SECONDS
  *   READER: none, maps, smaps, smaps_rollup, query (PROCMAP_QUERY_VMA_RSS
  *           over all VMAs; needs per-VMA rss counters), control
- * Prints one line: key=value pairs (ops_s p50_us p99_us p999_us max_us reads).
+ * Prints one line: key=value pairs (ops_s p50_us p99_us p999_us max_us reads),
+ * then a line "latency mode=.. reader=.." with the writer's latency at fixed
+ * percentiles, p10_us to p9999_us (the digits after "0." of the fraction:
+ * p995 is 99.5%, p9999 99.99%), and max_us.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -153,6 +156,16 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The latency percentiles of the second line, in 1/10,000ths. */
+static const struct {
+	int permyriad;
+	const char *name;
+} pcts[] = {
+	{ 1000, "p10" }, { 2500, "p25" }, { 5000, "p50" }, { 7500, "p75" },
+	{ 9000, "p90" }, { 9500, "p95" }, { 9900, "p99" }, { 9950, "p995" },
+	{ 9990, "p999" }, { 9995, "p9995" }, { 9999, "p9999" },
+};
+
 /* A process that only holds the layout: the control reader's target. */
 static void build_twin(void *arg)
 {
@@ -248,5 +261,10 @@ int main(int argc, char **argv)
 	       w.lat_ns[w.nr / 2] / 1e3, w.lat_ns[w.nr * 99 / 100] / 1e3,
 	       w.lat_ns[w.nr * 999 / 1000] / 1e3, w.lat_ns[w.nr - 1] / 1e3,
 	       *reads, w.nr);
+	printf("latency mode=%s reader=%s", mode, reader);
+	for (size_t i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++)
+		printf(" %s_us=%.1f", pcts[i].name,
+		       w.lat_ns[(uint64_t)w.nr * pcts[i].permyriad / 10000] / 1e3);
+	printf(" max_us=%.1f ops=%zu\n", w.lat_ns[w.nr - 1] / 1e3, w.nr);
 	return 0;
 }

@@ -20,8 +20,10 @@ stats() {
 }
 run() {	# run WAIT MODE:READER
 	before=$(stats)
-	out=$(/bench/interference ${2%%:*} ${2#*:} $secs)
-	echo "BENCH interference kernel=$label rep=$rep wait=$1 $out"
+	tag="kernel=$label rep=$rep wait=$1"
+	# Its summary line, then its "latency" line of percentiles.
+	/bench/interference ${2%%:*} ${2#*:} $secs |
+		sed "/^latency /!s/^/BENCH interference $tag /; s/^latency /BENCH latency $tag /"
 	[ -n "$before" ] && echo "BENCH stats kernel=$label rep=$rep wait=$1 scenario=$2 before: $before after: $(stats)"
 }
 scenarios="mmap:none mmap:control mmap:maps mmap:smaps mmap:smaps_rollup fault:none fault:smaps mprotect:none mprotect:smaps"
