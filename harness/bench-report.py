@@ -2,10 +2,12 @@
 """bench-report.py RAWDIR OUTDIR: turn the guests' BENCH lines into tables.
 
 Reads RAWDIR/*.log (results of `make bench` boots), writes OUTDIR/RESULTS.md
-and gnuplot data + PNG plots.  Every headline figure is a ratio measured in
-one boot: a scenario's writer throughput and latency over the writer alone
-in the same repetition, and patched over stock.  Medians over repetitions,
-with the min..max spread.
+and gnuplot data + PNG plots: interference.png (writer ratios per reader),
+latency.png (writer latency percentiles per reader), readcost-rss.png and
+readcost-vmas.png (reader time vs resident memory and vs VMA count).  Every
+headline figure is a ratio measured in one boot: a scenario's writer
+throughput and latency over the writer alone in the same repetition, and
+patched over stock.  Medians over repetitions, with the min..max spread.
 """
 import collections
 import glob
@@ -22,7 +24,9 @@ os.makedirs(out, exist_ok=True)
 runs = collections.defaultdict(dict)    # (kernel, wait, mode, reader) -> {rep: fields}
 stats = collections.defaultdict(list)   # (kernel, wait, scenario) -> [delta dicts]
 meta = {}
+latency = collections.defaultdict(dict)  # (kernel, wait, mode, reader) -> {rep: {fraction: us}}
 readcost = {}   # (kernel, layout, file) -> median us per read
+readinfo = {}   # (kernel, layout) -> (reads, lines of maps), when the line has them
 maintcost = {}  # (kernel, scenario) -> (median us per batch, batch)
 objsize = {}    # (kernel, slab cache) -> object size
 for path in sorted(glob.glob(os.path.join(raw, '*.log'))):
@@ -38,6 +42,13 @@ for path in sorted(glob.glob(os.path.join(raw, '*.log'))):
         elif line.startswith('BENCH readcost '):
             f = dict(kv.split('=', 1) for kv in line.split()[2:] if '=' in kv)
             readcost[(f['kernel'], f['layout'], f['file'])] = float(f['us_per_read'])
+            if 'reads' in f:
+                readinfo[(f['kernel'], f['layout'])] = (int(f['reads']), int(f['vmas']))
+        elif line.startswith('BENCH latency '):
+            # p9995_us=..: the latency at the fraction 0.9995.
+            f = dict(kv.split('=', 1) for kv in line.split()[2:] if '=' in kv)
+            latency[(f['kernel'], f['wait'], f['mode'], f['reader'])][int(f['rep'])] = {
+                float('0.' + k[1:-3]): float(v) for k, v in f.items() if re.match(r'^p\d+_us$', k)}
         elif line.startswith('BENCH maintcost '):
             f = dict(kv.split('=', 1) for kv in line.split()[2:] if '=' in kv)
             maintcost[(f['kernel'], f['scenario'])] = (float(f['us']), f['per'])
@@ -75,6 +86,11 @@ def fmt(values, digits=2):
 
 def med(values):
     return statistics.median(values) if values else None
+
+
+def rc_ratio(lay, fl):
+    st, pa = readcost.get(('stock', lay, fl)), readcost.get(('patched', lay, fl))
+    return (pa / st) if st and pa else None
 
 
 lines = []
@@ -125,6 +141,11 @@ w('"fault": a thread that only takes page faults (MADV_DONTNEED then touch, in i
 w('VMA) while a second thread does the mmap/munmap churn and the reader runs.')
 w('"mprotect": the writer splits and merges a VMA (mprotect of one page and back).')
 w('')
+if latency:
+    w('Plot: latency.png, the mmap writer\'s latency from p10 to p99.99 per reader, absolute')
+    w('and over the writer alone at the same percentile (median over repetitions). With')
+    w('fewer than 10,000 writer operations in a run, p99.99 is the worst one.')
+    w('')
 
 if stats:
     w('## Reader lookup paths (patched kernel, debugfs vma_read/stats, summed over repetitions)')
@@ -180,6 +201,41 @@ if readcost:
     w('')
     w('sparse: 10,000 VMAs x 64 KiB, 1 in 20 touched; dense: 3,000 x 32 KiB, all touched;')
     w('big: one 256 MiB VMA, touched; rssN: 100 VMAs with N MiB resident in all.')
+    w('Plot: readcost-rss.png (the rssN layouts).')
+    w('')
+
+# The VMA-count sweep: layouts vmasNd (dense) and vmasNs (sparse).
+sweep = sorted({(int(m[1]), m[2]) for _, lay, _ in readcost
+                for m in [re.match(r'^vmas(\d+)([ds])$', lay)] if m})
+if sweep:
+    w('## 2a. Reader cost vs VMA count (instruction-counted guest)')
+    w('')
+    w('N private anonymous VMAs share the same 50,000 pages (195 MiB) of address space;')
+    w('dense: every VMA touched (195 MiB resident), sparse: 1 in 20 (9.8 MiB). Only the')
+    w('VMA count changes. "maps lines": entries in the target\'s maps, its N VMAs plus')
+    w('the few of the process itself. Median of "reads" reads. maps, smaps, smaps_rollup:')
+    w('patched/stock; query/maps: the patched kernel\'s PROCMAP_QUERY_VMA_RSS walk over')
+    w('its maps read.')
+    w('')
+    w('| VMAs | layout | maps lines | reads | maps | smaps | smaps_rollup | query/maps | '
+      'stock smaps us | patched smaps us | patched query us |')
+    w('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+    for n, k in sweep:
+        lay = f'vmas{n}{k}'
+        reads, nmaps = readinfo.get(('patched', lay), readinfo.get(('stock', lay), (0, 0)))
+        cols = []
+        for fl in ['maps', 'smaps', 'smaps_rollup']:
+            r = rc_ratio(lay, fl)
+            cols.append(f'{r:.2f}' if r is not None else 'n/a')
+        q, m = readcost.get(('patched', lay, 'query')), readcost.get(('patched', lay, 'maps'))
+        cols.append(f'{q / m:.2f}' if q and m else 'n/a')
+        for kern, fl in [('stock', 'smaps'), ('patched', 'smaps'), ('patched', 'query')]:
+            v = readcost.get((kern, lay, fl))
+            cols.append(f'{v:.0f}' if v else '-')
+        w(f'| {n:,} | {"dense" if k == "d" else "sparse"} | {nmaps or "?"} | {reads or "?"} | '
+          + ' | '.join(cols) + ' |')
+    w('')
+    w('Plot: readcost-vmas.png (us per read vs VMA count, both kernels, log-log).')
     w('')
 
 if maintcost:
@@ -231,11 +287,6 @@ if 'patched' in kernels:
     if ctl is not None:
         w(f'| control (quiet host): ops/s with twin reader ~1.0x | {ctl:.2f}x | | '
           f'{"quiet" if 0.9 <= ctl <= 1.1 else "NOISY: repeat the run"} |')
-def rc_ratio(lay, fl):
-    st, pa = readcost.get(('stock', lay, fl)), readcost.get(('patched', lay, fl))
-    return (pa / st) if st and pa else None
-
-
 for lay, fl, lim in [('sparse', 'smaps_rollup', 0.20), ('sparse', 'smaps', 0.50), ('dense', 'smaps', 1.05)]:
     r = rc_ratio(lay, fl)
     if r is not None:
@@ -251,7 +302,9 @@ if objsize:
     grow = sum(objsize.get(('patched', c), 0) - objsize.get(('stock', c), 0) for c in {c for _, c in objsize})
     w(f'| per-VMA objects grow by <= 32 bytes | {grow:+d} B | | {"PASS" if grow <= 32 else "FAIL"} |')
 w('')
-w('Not yet measured here: VMA-count sweeps beyond the layouts above.')
+w('Not yet measured here: file-backed, shmem and THP-mapped memory in the reader-cost')
+w('layouts (all private anonymous 4 KiB pages, THP off), several concurrent readers,')
+w('and anything outside TCG (no KVM, no real hardware).')
 w('')
 open(os.path.join(out, 'RESULTS.md'), 'w').write('\n'.join(lines))
 
@@ -284,9 +337,136 @@ set yrange [0.5:*]
 plot "{dat}" using 4:xtic(1) title "stock", "" using 5 title "patched"
 unset multiplot
 '''
-png = os.path.join(out, 'interference.png')
-try:
-    subprocess.run(['gnuplot'], input=f'set output "{png}"\n' + gp, text=True, check=True)
-except (OSError, subprocess.CalledProcessError) as e:
-    print(f'gnuplot failed: {e}', file=sys.stderr)
+
+
+def gnuplot(name, script):
+    png = os.path.join(out, name)
+    try:
+        subprocess.run(['gnuplot'], input=f'set output "{png}"\n' + script, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        print(f'gnuplot failed on {name}: {e}', file=sys.stderr)
+
+
+gnuplot('interference.png', gp)
+
+# One colour per reader or file, the same in every plot; stock dashed, patched solid.
+colour = {'none': 'black', 'control': 'gray60', 'maps': '#1f77b4', 'smaps': '#d62728',
+          'smaps_rollup': '#ff7f0e', 'query': '#2ca02c'}
+dash = {'stock': 'dt 2 pt 6', 'patched': 'dt 1 pt 7'}
+
+
+def curves(dat, columns):
+    """gnuplot plot clauses for the (kernel, name) columns of dat, from column 2 on."""
+    return ', '.join(f'"{dat}" using 1:{i + 2} with linespoints lw 2 ps 0.8 '
+                     f'lc rgb "{colour[nm]}" {dash[kern]} title "{kern} {nm}"'
+                     for i, (kern, nm) in enumerate(columns))
+
+
+# Writer latency percentiles (mmap writer, wait path on): absolute, and over
+# the writer alone at the same percentile in the same repetition.
+readers = [r for r in ['none', 'control', 'maps', 'smaps', 'smaps_rollup', 'query']
+           if any((k, 'on', 'mmap', r) in latency for k in kernels)]
+if readers:
+    fracs = sorted({q for reps in latency.values() for pc in reps.values() for q in pc})
+    dat = os.path.join(out, 'latency.dat')
+    ymin, ymax, rmin, rmax = float('inf'), 0, float('inf'), 0
+    with open(dat, 'w') as f:
+        f.write('# percentile  then per kernel, per reader: median us, median ratio to alone\n')
+        f.write('# ' + ' '.join(f'{k}:{r}' for k in ['stock', 'patched'] for r in readers) + '\n')
+        for q in fracs:
+            absv, ratv = [], []
+            for kern in ['stock', 'patched']:
+                alone = latency.get((kern, 'on', 'mmap', 'none'), {})
+                for r in readers:
+                    reps = latency.get((kern, 'on', 'mmap', r), {})
+                    a = med([pc[q] for pc in reps.values() if q in pc])
+                    x = med([pc[q] / alone[i][q] for i, pc in reps.items()
+                             if q in pc and alone.get(i, {}).get(q)])
+                    absv.append(a)
+                    ratv.append(x)
+                    if a:
+                        ymin, ymax = min(ymin, a), max(ymax, a)
+                    if x:
+                        rmin, rmax = min(rmin, x), max(rmax, x)
+            f.write(f'{1 / (1 - q):.6g} ' + ' '.join('?' if v is None else f'{v:.6g}'
+                                                    for v in absv + ratv) + '\n')
+    n = len(readers)
+    plots = []
+    for row, (lo, hi, what, unit) in enumerate([
+            (ymin, ymax, 'writer latency', 'us'),
+            (rmin, rmax, 'latency / writer alone, same percentile', 'ratio')]):
+        yrange = f'{lo / 1.5:.4g}:{hi * 1.5:.4g}' if hi else '*:*'
+        for col, kern in enumerate(['stock', 'patched']):
+            first = 2 + row * 2 * n + col * n
+            plots.append(f'''
+set title "{kern}: {what}"
+set yrange [{yrange}]
+set ylabel "{unit}"
+plot ''' + ', '.join(f'"{dat}" using 1:{first + i} with linespoints lw 2 ps 0.8 '
+                     f'lc rgb "{colour[r]}" {dash[kern]} title "{"alone" if r == "none" else r}"'
+                     for i, r in enumerate(readers) if (kern, 'on', 'mmap', r) in latency))
+    gnuplot('latency.png', f'''
+set terminal pngcairo size 1200,1000 noenhanced
+set datafile missing "?"
+set logscale xy
+set grid xtics ytics mytics
+set key below horizontal maxcols 3 samplen 3 Left reverse
+set xrange [1:15000]
+set xtics ("p50" 2, "p90" 10, "p99" 100, "p99.9" 1000, "p99.99" 10000, "" 1.111 1, "" 1.333 1, "" 4 1, "" 20 1, "" 200 1, "" 2000 1)
+set xlabel "writer latency percentile"
+set multiplot layout 2,2 title "mmap/fault/munmap writer with a /proc reader at nice 15 (median over repetitions; alone = no reader)"
+''' + '\n'.join(plots) + '\nunset multiplot\n')
+
+# Reader time vs resident memory: the rssN layouts (100 VMAs).
+files = ['maps', 'smaps', 'smaps_rollup', 'query']
+cols = [(k, fl) for k in ['stock', 'patched'] for fl in files
+        if any((k, f'rss{m}', fl) in readcost for m in [1, 16, 256, 1024])]
+if cols:
+    dat = os.path.join(out, 'readcost-rss.dat')
+    with open(dat, 'w') as f:
+        f.write('# resident_MiB ' + ' '.join(f'{k}:{fl}' for k, fl in cols) + '\n')
+        for m in [1, 16, 256, 1024]:
+            f.write(f'{m} ' + ' '.join(str(readcost.get((k, f'rss{m}', fl), '?'))
+                                       for k, fl in cols) + '\n')
+    gnuplot('readcost-rss.png', f'''
+set terminal pngcairo size 800,560 noenhanced
+set datafile missing "?"
+set logscale xy
+set grid xtics ytics mytics
+set key top left
+set xrange [0.7:1500]
+set xtics (1, 16, 256, 1024)
+set xlabel "resident memory, MiB (100 VMAs, all touched)"
+set ylabel "us per read (instruction-counted guest)"
+set title "reader cost vs resident memory (median)"
+plot {curves(dat, cols)}
+''')
+
+# Reader time vs VMA count: the sweep, dense and sparse side by side.
+if sweep:
+    counts = sorted({n for n, _ in sweep})
+    cols = [(k, fl) for k in ['stock', 'patched'] for fl in files
+            if any((k, f'vmas{n}{d}', fl) in readcost for n, d in sweep)]
+    panels = []
+    for d, name in [('d', 'dense: all VMAs touched, 195 MiB resident'),
+                    ('s', 'sparse: 1 in 20 touched, 9.8 MiB resident')]:
+        dat = os.path.join(out, f'readcost-vmas-{d}.dat')
+        with open(dat, 'w') as f:
+            f.write('# vmas ' + ' '.join(f'{k}:{fl}' for k, fl in cols) + '\n')
+            for n in counts:
+                f.write(f'{n} ' + ' '.join(str(readcost.get((k, f'vmas{n}{d}', fl), '?'))
+                                           for k, fl in cols) + '\n')
+        panels.append(f'set title "{name}"\nplot {curves(dat, cols)}\n')
+    gnuplot('readcost-vmas.png', f'''
+set terminal pngcairo size 1200,560 noenhanced
+set datafile missing "?"
+set logscale xy
+set grid xtics ytics mytics
+set key top left
+set xrange [{counts[0] / 1.5:.4g}:{counts[-1] * 1.5:.4g}]
+set xtics ({", ".join(f'"{n:,}" {n}' for n in counts)})
+set xlabel "VMAs (the same 50,000 pages of address space)"
+set ylabel "us per read (instruction-counted guest)"
+set multiplot layout 1,2 title "reader cost vs VMA count (median)"
+''' + ''.join(panels) + 'unset multiplot\n')
 print(open(os.path.join(out, 'RESULTS.md')).read())
