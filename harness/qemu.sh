@@ -1,17 +1,18 @@
 #!/bin/bash
-# qemu.sh [-i] [-m MEM] [-t TIMEOUT] [-a APPEND] BZIMAGE INITRD SUITE LOGDIR
+# qemu.sh [-i] [-m MEM] [-t TIMEOUT] [-a APPEND] [-p PLUGIN] BZIMAGE INITRD SUITE LOGDIR
 #
 # Boot BZIMAGE under TCG (no KVM here) with 2 vCPUs and run SUITE.
 # The kernel console goes to LOGDIR/console.log; the suite's results come
 # over a second serial port to stdout and LOGDIR/results.log, so kernel
 # messages never interleave with them.  -i: instruction-counted clock
 # (-icount shift=0,sleep=off) for CPU-bound measurements (it serializes the
-# vCPUs).  The run is bounded by TIMEOUT seconds.
+# vCPUs).  -p: load a TCG plugin (harness/insnprof).  The run is bounded by
+# TIMEOUT seconds.
 set -euo pipefail
-icount=0 mem=2G tmo=1800 append=""
-while getopts "im:t:a:" o; do
+icount=0 mem=2G tmo=1800 append="" plugin=()
+while getopts "im:t:a:p:" o; do
 	case $o in
-	i) icount=1 ;; m) mem=$OPTARG ;; t) tmo=$OPTARG ;; a) append=$OPTARG ;;
+	i) icount=1 ;; m) mem=$OPTARG ;; t) tmo=$OPTARG ;; a) append=$OPTARG ;; p) plugin=(-plugin "$OPTARG") ;;
 	*) exit 2 ;;
 	esac
 done
@@ -28,7 +29,7 @@ set +e
 # -cpu max without LA57: one debug boot with 5-level paging hit a KASAN
 # "wild-memory-access" in handle_edge_irq() during identify_cpu() (stock
 # boot code, before userspace); nothing here needs 5-level paging.
-timeout --foreground -k 10 "$tmo" qemu-system-x86_64 -M q35 -smp 2 -m "$mem" "${accel[@]}" -cpu max,la57=off \
+timeout --foreground -k 10 "$tmo" qemu-system-x86_64 -M q35 -smp 2 -m "$mem" "${accel[@]}" "${plugin[@]}" -cpu max,la57=off \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=6 suite=$suite results=ttyS1 $append" \
 	-display none -monitor none -no-reboot \

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * profile: one operation of make bench, between the two marker
+ * instructions of the insnprof QEMU plugin (harness/insnprof/), so that
+ * the plugin counts the guest instructions of exactly that operation and
+ * harness/insnprof.sh can attribute them to kernel functions.  On real
+ * hardware and in a guest without the plugin the markers are NOPs.
+ *
+ * Usage: profile OPERATION
+ *   fault      16384 first-touch 4 KiB anonymous faults
+ *   munmap     munmap of those 64 MiB
+ *   split      200 x mprotect one page of a populated 1 MiB VMA and back
+ *   mremap     20 x mremap-move a populated 1 MiB VMA
+ *   FILE:LAYOUT  one read of /proc/PID/FILE (maps, smaps, smaps_rollup),
+ *              or "query": PROCMAP_QUERY_VMA_RSS of every VMA, of a
+ *              process with the layout sparse or dense (as readcost)
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include "bench-util.h"
+
+#define KiB 1024UL
+#define MiB (1024 * KiB)
+#define PAGE (4 * KiB)
+
+static inline void count_on(void)
+{
+	asm volatile("nopl 0x5ca1ab1e(%%rax)" ::: "memory");
+}
+
+static inline void count_off(void)
+{
+	asm volatile("nopl 0x5ca1ab1f(%%rax)" ::: "memory");
+}
+
+static char *map(size_t len)
+{
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		perror("mmap");
+		exit(1);
+	}
+	return p;
+}
+
+static void touch(char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i += PAGE)
+		p[i] = 1;
+}
+
+static void build(void *arg)
+{
+	if (!strcmp(arg, "sparse"))
+		map_layout(10000, 64 * KiB, 20);
+	else if (!strcmp(arg, "dense"))
+		map_layout(3000, 32 * KiB, 1);
+	else
+		exit(2);
+}
+
+static int read_proc(const char *file, const char *layout)
+{
+	static char buf[1 << 16];
+	char path[64];
+	pid_t pid = spawn_paused(build, (void *)layout);
+	int fd;
+
+	int query = !strcmp(file, "query");
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, query ? "maps" : file);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 1;
+	if (query) {
+		query_all(fd);	/* warm */
+		count_on();
+		query_all(fd);
+		count_off();
+	} else {
+		while (read(fd, buf, sizeof(buf)) > 0)	/* warm */
+			;
+		lseek(fd, 0, SEEK_SET);
+		count_on();
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+		count_off();
+	}
+	close(fd);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *op = argc > 1 ? argv[1] : "";
+	char *p, *q, *colon = strchr(op, ':');
+
+	if (colon) {
+		*colon = 0;
+		return read_proc(op, colon + 1);
+	}
+	if (!strcmp(op, "fault") || !strcmp(op, "munmap")) {
+		p = map(64 * MiB);
+		madvise(p, 64 * MiB, MADV_NOHUGEPAGE);
+		if (!strcmp(op, "fault"))
+			count_on();
+		touch(p, 64 * MiB);
+		count_off();
+		if (!strcmp(op, "munmap"))
+			count_on();
+		munmap(p, 64 * MiB);
+		count_off();
+	} else if (!strcmp(op, "split")) {
+		p = map(MiB);
+		touch(p, MiB);
+		count_on();
+		for (int i = 0; i < 200; i++) {
+			q = p + ((i % 200) + 20) * PAGE;
+			mprotect(q, PAGE, PROT_READ);
+			mprotect(q, PAGE, PROT_READ | PROT_WRITE);
+		}
+		count_off();
+	} else if (!strcmp(op, "mremap")) {
+		p = map(MiB);
+		touch(p, MiB);
+		q = mmap(NULL, MiB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		count_on();
+		for (int i = 0; i < 20; i++) {
+			if (mremap(i & 1 ? q : p, MiB, MiB,
+				   MREMAP_MAYMOVE | MREMAP_FIXED,
+				   i & 1 ? p : q) == MAP_FAILED) {
+				perror("mremap");
+				return 1;
+			}
+		}
+		count_off();
+	} else {
+		fprintf(stderr, "usage: %s fault|munmap|split|mremap|FILE:LAYOUT\n",
+			argv[0]);
+		return 2;
+	}
+	return 0;
+}
