@@ -163,6 +163,10 @@ BENCH_REPS ?= 3
 BENCH_SECS ?= 3
 # BENCH_ONLY=interference or icount runs one half (both kernels, one run).
 BENCH_ONLY ?=
+# Operations whose guest instructions the insnprof QEMU plugin counts
+# exactly, per kernel function (bench/profile.c, harness/insnprof.sh).
+INSNPROF_OPS := fault munmap split mremap smaps:sparse smaps_rollup:sparse \
+	smaps:dense smaps_rollup:dense maps:sparse query:sparse
 bench: deps kernel-bench stock initramfs
 	@mkdir -p $(B)/logs/bench bench/results/raw
 	@for k in stock patched; do \
@@ -185,6 +189,14 @@ bench: deps kernel-bench stock initramfs
 			cp $(B)/logs/bench/$$d/results.log bench/results/raw/$$d.log; \
 		done; \
 	done
+	@if [ "$(BENCH_ONLY)" != interference ]; then \
+		rm -f bench/results/raw/insnprof-*.txt; \
+		for op in $(INSNPROF_OPS); do \
+			echo "  BENCH   insnprof $$op: exact instruction counts, stock and patched"; \
+			$(H)/insnprof.sh $$op 12 | sed -n 1p; \
+			cp $(B)/logs/insnprof/$${op/:/_}/diff.txt bench/results/raw/insnprof-$${op/:/_}.txt; \
+		done; \
+	fi
 	python3 $(H)/bench-report.py bench/results/raw bench/results
 
 ## series-check: each patch checkpatch --strict clean and the kernel builds after each (bench config)
