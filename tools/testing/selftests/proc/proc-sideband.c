@@ -169,6 +169,111 @@ TEST(kinds)
 	ASSERT_EQ(0, vma_rss_verify(getpid()));
 }
 
+/*
+ * Each way a move or a split hands counts over: mremap of a whole VMA to a
+ * VMA of its own (all at once, after the move), of part of a VMA and into
+ * a neighbour it merges with (entry by entry), MREMAP_DONTUNMAP; splits of
+ * a VMA mapped in every page (no walk), of a sparse anonymous one (a
+ * descent that does not look at pages) with a THP inside the moved side,
+ * and of a file VMA (a page walk).  The verifier compares every VMA with a
+ * walk after each step.
+ */
+TEST(moves_and_splits)
+{
+	const size_t len = 64 * PAGE_SZ;
+	char *hole, *a, *b, *r, *t;
+	int fd;
+	char path[] = "/tmp/sideband-XXXXXX";
+
+	require_sideband(_metadata);
+	/* Free, known destinations: parts of a PROT_NONE reservation. */
+	hole = mmap(NULL, 32 * len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, hole);
+
+	a = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, a);
+	touch(a, len);
+	r = mremap(a, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, hole + len);
+	ASSERT_EQ(hole + len, r);
+	ASSERT_EQ(0, vma_rss_verify(getpid()));
+	/* Whole, and growing as it moves. */
+	r = mremap(r, len, 2 * len, MREMAP_MAYMOVE | MREMAP_FIXED, hole + 4 * len);
+	ASSERT_EQ(hole + 4 * len, r);
+	ASSERT_EQ(0, vma_rss_verify(getpid()));
+	/* Part of a VMA. */
+	r = mremap(r + 8 * PAGE_SZ, 8 * PAGE_SZ, 8 * PAGE_SZ,
+		   MREMAP_MAYMOVE | MREMAP_FIXED, hole + 8 * len);
+	ASSERT_EQ(hole + 8 * len, r);
+	ASSERT_EQ(0, vma_rss_verify(getpid()));
+	/* Into a neighbour that has no anon_vma yet: copy_vma() merges. */
+	b = mmap(hole + 10 * len, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	ASSERT_EQ(hole + 10 * len, b);
+	r = mremap(r, 8 * PAGE_SZ, 8 * PAGE_SZ, MREMAP_MAYMOVE | MREMAP_FIXED, b + len);
+	ASSERT_EQ(b + len, r);
+	ASSERT_EQ(0, vma_rss_verify(getpid()));
+	touch(b, len / 2);
+	ASSERT_EQ(0, vma_rss_verify(getpid()));
+	/* MREMAP_DONTUNMAP: the old VMA stays, mapping nothing. */
+	a = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, a);
+	touch(a, len);
+	r = mremap(a, len, len, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL);
+	ASSERT_NE(MAP_FAILED, r);
+	ASSERT_EQ(0, vma_rss_verify(getpid()));
+	touch(a, len / 4);
+	ASSERT_EQ(0, vma_rss_verify(getpid()));
+
+	/* A split of a VMA with a page in every page: no walk. */
+	a = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, a);
+	touch(a, len);
+	ASSERT_EQ(0, mprotect(a + 5 * PAGE_SZ, 7 * PAGE_SZ, PROT_READ));
+	ASSERT_EQ(0, vma_rss_verify(getpid()));
+	ASSERT_EQ(0, mprotect(a + 5 * PAGE_SZ, 7 * PAGE_SZ, PROT_READ | PROT_WRITE));
+	ASSERT_EQ(0, vma_rss_verify(getpid()));
+
+	/*
+	 * A sparse anonymous VMA with a zero page, and a THP (where THP is
+	 * enabled) in the side of the first split that is counted.
+	 */
+	t = mmap(NULL, 4 * HPAGE_SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, t);
+	t = (char *)(((unsigned long)t + HPAGE_SZ - 1) & ~(HPAGE_SZ - 1));
+	madvise(t, 3 * HPAGE_SZ, MADV_NOHUGEPAGE);
+	for (size_t i = HPAGE_SZ; i < 3 * HPAGE_SZ; i += 3 * PAGE_SZ)
+		t[i] = 1;
+	(void)*(volatile char *)(t + HPAGE_SZ + PAGE_SZ);	/* the zero page */
+	madvise(t, HPAGE_SZ, MADV_HUGEPAGE);	/* splits the VMA */
+	touch(t, HPAGE_SZ);
+	ASSERT_EQ(0, vma_rss_verify(getpid()));
+	/* Merge back (same flags again), then split: [t, t + 1.25 PMD) moves. */
+	madvise(t, HPAGE_SZ, MADV_NOHUGEPAGE);
+	ASSERT_EQ(0, mprotect(t + HPAGE_SZ + HPAGE_SZ / 4, HPAGE_SZ / 2, PROT_READ));
+	ASSERT_EQ(0, vma_rss_verify(getpid()));
+	ASSERT_EQ(0, mprotect(t + HPAGE_SZ + HPAGE_SZ / 4, HPAGE_SZ / 2, PROT_READ | PROT_WRITE));
+	ASSERT_EQ(0, vma_rss_verify(getpid()));
+
+	/* A file VMA: page cache pages and COW copies. */
+	fd = mkstemp(path);
+	ASSERT_LE(0, fd);
+	unlink(path);
+	ASSERT_EQ(0, ftruncate(fd, len));
+	a = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	ASSERT_NE(MAP_FAILED, a);
+	for (size_t i = 0; i < len; i += 2 * PAGE_SZ)
+		(void)*(volatile char *)(a + i);
+	touch(a, len / 4);
+	ASSERT_EQ(0, mprotect(a + len / 8, len / 2, PROT_READ));
+	ASSERT_EQ(0, vma_rss_verify(getpid()));
+	r = mremap(a, len / 8, len / 8, MREMAP_MAYMOVE | MREMAP_FIXED, hole + 20 * len);
+	ASSERT_EQ(hole + 20 * len, r);
+	ASSERT_EQ(0, vma_rss_verify(getpid()));
+	close(fd);
+	munmap(hole, 32 * len);
+	ASSERT_EQ(0, vma_rss_verify(getpid()));
+}
+
 /* The storm: random operations from several threads, verified meanwhile. */
 #define STORM_THREADS	3
 #define STORM_SLOTS	16
