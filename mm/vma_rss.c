@@ -15,6 +15,7 @@
  *  - a VMA removed by a merge is folded into the one that absorbs it;
  *  - mremap and UFFDIO_MOVE move entries one by one (or a page table at a
  *    time) and move their counts with them, under the page table locks;
+ *    mremap of a whole VMA moves its counts at once when it is done;
  *  - vm_area_dup() zeroes the copy's counters (fork's copy_page_range()
  *    charges the child's VMAs as it copies).
  *
@@ -72,13 +73,31 @@ int vma_rss_pmd_member(struct vm_area_struct *vma, pmd_t pmd)
 	return mm_counter(folio);
 }
 
-static int vma_rss_count_pmd(pmd_t *pmd, unsigned long addr,
-			     unsigned long end, struct mm_walk *walk)
+/*
+ * Whether a present PTE of a private anonymous VMA is counted: all but the
+ * zero page (and PFN maps, special too) map anonymous pages there, so the
+ * page need not be looked up.
+ */
+static inline bool vma_rss_anon_pte_counts(pte_t pte)
 {
-	struct vma_rss_count *count = walk->private;
-	struct vm_area_struct *vma = walk->vma;
+#ifdef CONFIG_ARCH_HAS_PTE_SPECIAL
+	return !pte_special(pte);
+#else
+	return !is_zero_pfn(pte_pfn(pte));
+#endif
+}
+
+/*
+ * Count what @pmd maps of [@addr, @end) in @vma into @count.  @anon: @vma
+ * is private anonymous (no file, no vm_ops), see vma_rss_anon_pte_counts().
+ * Return: false if there was no page table to look at (anymore).
+ */
+static bool vma_rss_count_pmd_range(struct vm_area_struct *vma, pmd_t *pmd,
+				    unsigned long addr, unsigned long end,
+				    bool anon, struct vma_rss_count *count)
+{
 	spinlock_t *ptl;	/* of the PMD, or of the PTE table */
-	pte_t *pte;
+	pte_t *start, *pte, ptent;
 
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
 	ptl = pmd_trans_huge_lock(pmd, vma);
@@ -88,17 +107,33 @@ static int vma_rss_count_pmd(pmd_t *pmd, unsigned long addr,
 		if (member >= 0)
 			count->raw[member] += HPAGE_PMD_NR + VMA_RSS_PMD_ONE;
 		spin_unlock(ptl);
-		return 0;
+		return true;
 	}
 #endif
-	pte = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
-	if (!pte) {
-		walk->action = ACTION_AGAIN;
-		return 0;
+	start = pte_offset_map_lock(vma->vm_mm, pmd, addr, &ptl);
+	if (!start)
+		return false;
+	pte = start;
+	for (; addr < end; pte++, addr += PAGE_SIZE) {
+		ptent = ptep_get(pte);
+		if (pte_none(ptent))
+			continue;
+		if (anon && pte_present(ptent))
+			count->raw[MM_ANONPAGES] += vma_rss_anon_pte_counts(ptent);
+		else
+			vma_rss_count_pte(count, vma, addr, ptent);
 	}
-	for (; addr < end; pte++, addr += PAGE_SIZE)
-		vma_rss_count_pte(count, vma, addr, ptep_get(pte));
-	pte_unmap_unlock(pte - 1, ptl);
+	pte_unmap_unlock(start, ptl);
+	return true;
+}
+
+/* The verifier's walk: every entry classified by its page. */
+static int vma_rss_count_pmd(pmd_t *pmd, unsigned long addr,
+			     unsigned long end, struct mm_walk *walk)
+{
+	if (!vma_rss_count_pmd_range(walk->vma, pmd, addr, end, false,
+				     walk->private))
+		walk->action = ACTION_AGAIN;
 	return 0;
 }
 
@@ -155,10 +190,74 @@ void vma_rss_move_pmd(struct vm_area_struct *from, struct vm_area_struct *to,
 #endif
 
 /*
+ * The counter that counts an entry in every page of @vma, if the others
+ * are zero (and it counts no PMD): a populated heap or stack.  A page holds
+ * at most one counted entry (a PMD-mapped THP counts HPAGE_PMD_NR pages for
+ * as many), so a counter as large as the VMA leaves room for nothing else,
+ * and any part of the VMA maps one entry of that kind per page.
+ */
+static int vma_rss_full_member(struct vm_area_struct *vma)
+{
+	long pages = vma_pages(vma);
+	int i, member = -1;
+
+	for (i = 0; i < NR_MM_COUNTERS; i++) {
+		long raw = vma_rss_read(vma, i);
+
+		if (!raw)
+			continue;
+		if (raw != pages || member >= 0)
+			return -1;
+		member = i;
+	}
+	return member;
+}
+
+/*
+ * Count what [@start, @end) of @vma maps, for vma_rss_move_range() (under
+ * its locks).  Cheaper than vma_rss_count_range(), which stays the
+ * verifier's reference: no walk for a VMA that has an entry in every page,
+ * and for a private anonymous VMA a descent of its own that counts present
+ * PTEs without looking at their pages.  Anonymous VMAs have no PUD-mapped
+ * pages, and the split already split a THP that straddles @start or @end.
+ */
+static void vma_rss_count_split(struct vm_area_struct *vma,
+				unsigned long start, unsigned long end,
+				struct vma_rss_count *count)
+{
+	unsigned long addr, next;
+	int member;
+	pmd_t *pmd;
+
+	member = vma_rss_full_member(vma);
+	if (member >= 0) {
+		memset(count, 0, sizeof(*count));
+		count->raw[member] = (end - start) >> PAGE_SHIFT;
+		return;
+	}
+	if (vma->vm_file || !vma_is_anonymous(vma)) {
+		vma_rss_count_range(vma, start, end, count);
+		return;
+	}
+	memset(count, 0, sizeof(*count));
+	for (addr = start; addr < end; addr = next) {
+		next = pmd_addr_end(addr, end);
+		pmd = mm_find_pmd(vma->vm_mm, addr);
+		/*
+		 * No table (or it went away, which the split's locks
+		 * exclude): nothing mapped there.
+		 */
+		if (pmd && !pmd_none(pmdp_get_lockless(pmd)))
+			vma_rss_count_pmd_range(vma, pmd, addr, next, true,
+						count);
+	}
+}
+
+/*
  * [@start, @end), one end of @from, becomes part of @to (split, or a merge
  * that moves a boundary): move the counts of what it maps.  Only the
- * smaller side of the boundary is walked; the other side's counts are what
- * @from has left.
+ * smaller side of the boundary is counted; the other side's counts are
+ * what @from has left.
  *
  * The caller holds what vma_prepare() takes: mmap_lock and both VMA locks
  * for writing, which exclude faults, GUP, madvise, khugepaged, KSM and
@@ -188,13 +287,13 @@ void vma_rss_move_range(struct vm_area_struct *from,
 		return;
 
 	if (end - start <= size / 2) {
-		vma_rss_count_range(from, start, end, &count);
+		vma_rss_count_split(from, start, end, &count);
 	} else {
 		/* Count what stays in @from; the rest moves. */
 		if (start == from->vm_start)
-			vma_rss_count_range(from, end, from->vm_end, &count);
+			vma_rss_count_split(from, end, from->vm_end, &count);
 		else
-			vma_rss_count_range(from, from->vm_start, start, &count);
+			vma_rss_count_split(from, from->vm_start, start, &count);
 		for (i = 0; i < NR_MM_COUNTERS; i++)
 			count.raw[i] = vma_rss_read(from, i) - count.raw[i];
 	}
@@ -202,10 +301,11 @@ void vma_rss_move_range(struct vm_area_struct *from,
 }
 
 /*
- * @src is going away and its entries now belong to @dst: take over its
- * counts.  The exchange leaves @src at zero, so a late charge to @src (anon
- * rmap can reach a VMA removed by a merge until anon_vma_merge()) shows as
- * a leak at vm_area_free() rather than vanishing.
+ * The entries @src's counters count now all belong to @dst (@src is going
+ * away, or mremap moved them all): take over its counts.  The exchange
+ * leaves @src at zero, so a late charge to @src (anon rmap can reach a VMA
+ * removed by a merge until anon_vma_merge()) shows as a leak at
+ * vm_area_free() rather than vanishing.
  */
 void vma_rss_fold(struct vm_area_struct *dst, struct vm_area_struct *src)
 {
