@@ -26,10 +26,15 @@ else
 fi
 : > "$logdir/console.log"
 set +e
+# mem-merge=off: QEMU registers guest RAM with KSM by default, and this
+# host runs ksmd with sleep_millisecs=0, so while a guest ran ksmd scanned
+# its RAM flat out, taking a host core from the 2 vCPUs and write-faulting
+# the guest's merged pages back apart: the "busy host" of earlier
+# interference runs (control 0.81-0.83x).
 # -cpu max without LA57: one debug boot with 5-level paging hit a KASAN
 # "wild-memory-access" in handle_edge_irq() during identify_cpu() (stock
 # boot code, before userspace); nothing here needs 5-level paging.
-timeout --foreground -k 10 "$tmo" qemu-system-x86_64 -M q35 -smp 2 -m "$mem" "${accel[@]}" "${plugin[@]}" -cpu max,la57=off \
+timeout --foreground -k 10 "$tmo" qemu-system-x86_64 -M q35,mem-merge=off -smp 2 -m "$mem" "${accel[@]}" "${plugin[@]}" -cpu max,la57=off \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=6 suite=$suite results=ttyS1 $append" \
 	-display none -monitor none -no-reboot \
