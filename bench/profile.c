@@ -131,6 +131,8 @@ int main(int argc, char **argv)
 		}
 		count_off();
 	} else if (!strcmp(op, "mremap")) {
+		/* As maintcost: a populated neighbour above the moved VMA. */
+		touch(map(MiB), MiB);
 		p = map(MiB);
 		touch(p, MiB);
 		q = mmap(NULL, MiB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -74,22 +74,8 @@ int vma_rss_pmd_member(struct vm_area_struct *vma, pmd_t pmd)
 }
 
 /*
- * Whether a present PTE of a private anonymous VMA is counted: all but the
- * zero page (and PFN maps, special too) map anonymous pages there, so the
- * page need not be looked up.
- */
-static inline bool vma_rss_anon_pte_counts(pte_t pte)
-{
-#ifdef CONFIG_ARCH_HAS_PTE_SPECIAL
-	return !pte_special(pte);
-#else
-	return !is_zero_pfn(pte_pfn(pte));
-#endif
-}
-
-/*
  * Count what @pmd maps of [@addr, @end) in @vma into @count.  @anon: @vma
- * is private anonymous (no file, no vm_ops), see vma_rss_anon_pte_counts().
+ * is private anonymous, see vma_rss_anon_only().
  * Return: false if there was no page table to look at (anymore).
  */
 static bool vma_rss_count_pmd_range(struct vm_area_struct *vma, pmd_t *pmd,
@@ -116,12 +102,8 @@ static bool vma_rss_count_pmd_range(struct vm_area_struct *vma, pmd_t *pmd,
 	pte = start;
 	for (; addr < end; pte++, addr += PAGE_SIZE) {
 		ptent = ptep_get(pte);
-		if (pte_none(ptent))
-			continue;
-		if (anon && pte_present(ptent))
-			count->raw[MM_ANONPAGES] += vma_rss_anon_pte_counts(ptent);
-		else
-			vma_rss_count_pte(count, vma, addr, ptent);
+		if (!pte_none(ptent))
+			vma_rss_count_pte_fast(count, vma, addr, ptent, anon);
 	}
 	pte_unmap_unlock(start, ptl);
 	return true;
@@ -143,13 +125,13 @@ static const struct mm_walk_ops vma_rss_count_ops = {
 };
 
 /*
- * Count what [@start, @end) of @vma maps, into @count (zeroed first).  Exact
- * only if the caller excludes every writer of those entries: mmap_lock and
- * the VMA locks exclude faults, the rmap locks exclude reclaim, migration
- * and truncation.
+ * Count what [@start, @end) of @vma maps into @count (zeroed first), with a
+ * page walk that classifies every entry by its page: the reference the
+ * verifier compares the counters with, and vma_rss_count_range()'s way for
+ * VMAs that are not private anonymous.
  */
-void vma_rss_count_range(struct vm_area_struct *vma, unsigned long start,
-			 unsigned long end, struct vma_rss_count *count)
+static void vma_rss_walk_range(struct vm_area_struct *vma, unsigned long start,
+			       unsigned long end, struct vma_rss_count *count)
 {
 	memset(count, 0, sizeof(*count));
 	mmap_assert_locked(vma->vm_mm);
@@ -213,30 +195,38 @@ static int vma_rss_full_member(struct vm_area_struct *vma)
 	return member;
 }
 
-/*
- * Count what [@start, @end) of @vma maps, for vma_rss_move_range() (under
- * its locks).  Cheaper than vma_rss_count_range(), which stays the
- * verifier's reference: no walk for a VMA that has an entry in every page,
+/**
+ * vma_rss_count_range - count what a range of a VMA maps
+ * @vma: the VMA
+ * @start: start of the range, in @vma
+ * @end: end of the range, in @vma
+ * @count: the counts (zeroed first), in the format of vma->vm_rss[]
+ *
+ * Exact only if the caller excludes every writer of those entries: mmap_lock
+ * and the VMA locks exclude faults, the rmap locks exclude reclaim,
+ * migration and truncation (split, merge, mremap's whole-table moves).  A
+ * THP that straddles @start or @end is counted whole: the caller splits it
+ * first.  Cheaper than the verifier's page walk (vma_rss_walk_range()): no
+ * walk at all for a VMA whose counters say it has an entry in every page,
  * and for a private anonymous VMA a descent of its own that counts present
- * PTEs without looking at their pages.  Anonymous VMAs have no PUD-mapped
- * pages, and the split already split a THP that straddles @start or @end.
+ * PTEs without looking at their pages (no PUD maps anonymous pages).
  */
-static void vma_rss_count_split(struct vm_area_struct *vma,
-				unsigned long start, unsigned long end,
-				struct vma_rss_count *count)
+void vma_rss_count_range(struct vm_area_struct *vma, unsigned long start,
+			 unsigned long end, struct vma_rss_count *count)
 {
 	unsigned long addr, next;
 	int member;
 	pmd_t *pmd;
 
+	mmap_assert_locked(vma->vm_mm);
 	member = vma_rss_full_member(vma);
 	if (member >= 0) {
 		memset(count, 0, sizeof(*count));
 		count->raw[member] = (end - start) >> PAGE_SHIFT;
 		return;
 	}
-	if (vma->vm_file || !vma_is_anonymous(vma)) {
-		vma_rss_count_range(vma, start, end, count);
+	if (!vma_rss_anon_only(vma)) {
+		vma_rss_walk_range(vma, start, end, count);
 		return;
 	}
 	memset(count, 0, sizeof(*count));
@@ -244,7 +234,7 @@ static void vma_rss_count_split(struct vm_area_struct *vma,
 		next = pmd_addr_end(addr, end);
 		pmd = mm_find_pmd(vma->vm_mm, addr);
 		/*
-		 * No table (or it went away, which the split's locks
+		 * No table (or it went away, which the caller's locks
 		 * exclude): nothing mapped there.
 		 */
 		if (pmd && !pmd_none(pmdp_get_lockless(pmd)))
@@ -287,13 +277,13 @@ void vma_rss_move_range(struct vm_area_struct *from,
 		return;
 
 	if (end - start <= size / 2) {
-		vma_rss_count_split(from, start, end, &count);
+		vma_rss_count_range(from, start, end, &count);
 	} else {
 		/* Count what stays in @from; the rest moves. */
 		if (start == from->vm_start)
-			vma_rss_count_split(from, end, from->vm_end, &count);
+			vma_rss_count_range(from, end, from->vm_end, &count);
 		else
-			vma_rss_count_split(from, from->vm_start, start, &count);
+			vma_rss_count_range(from, from->vm_start, start, &count);
 		for (i = 0; i < NR_MM_COUNTERS; i++)
 			count.raw[i] = vma_rss_read(from, i) - count.raw[i];
 	}
@@ -460,7 +450,7 @@ static int vma_rss_verify_mm(struct mm_struct *mm, pid_t pid)
 		goto out;
 
 	for_each_vma(vmi, vma) {
-		vma_rss_count_range(vma, vma->vm_start, vma->vm_end, &walked);
+		vma_rss_walk_range(vma, vma->vm_start, vma->vm_end, &walked);
 		for (i = 0; i < NR_MM_COUNTERS; i++) {
 			have = vma_rss_read(vma, i);
 			if (have != walked.raw[i]) {

@@ -42,6 +42,36 @@ static inline void vma_rss_count_pte(struct vma_rss_count *count,
 	if (member >= 0)
 		count->raw[member]++;
 }
+
+/*
+ * Whether @vma is private anonymous (no file, no vm_ops): there every
+ * present PTE that is not special maps an anonymous page (special: the
+ * zero page), so counting it needs no look at the page.
+ */
+static inline bool vma_rss_anon_only(struct vm_area_struct *vma)
+{
+	return !vma->vm_file && vma_is_anonymous(vma);
+}
+
+/*
+ * vma_rss_count_pte(), without looking up the page of a present entry when
+ * @anon says @vma is vma_rss_anon_only() (for loops that test that once).
+ */
+static inline void vma_rss_count_pte_fast(struct vma_rss_count *count,
+					  struct vm_area_struct *vma,
+					  unsigned long addr, pte_t pte,
+					  bool anon)
+{
+	if (anon && pte_present(pte)) {
+#ifdef CONFIG_ARCH_HAS_PTE_SPECIAL
+		count->raw[MM_ANONPAGES] += !pte_special(pte);
+#else
+		count->raw[MM_ANONPAGES] += !is_zero_pfn(pte_pfn(pte));
+#endif
+		return;
+	}
+	vma_rss_count_pte(count, vma, addr, pte);
+}
 #else
 static inline void vma_rss_count_range(struct vm_area_struct *vma,
 				       unsigned long start, unsigned long end,
@@ -83,6 +113,18 @@ static inline bool vma_rss_maps_nothing(struct vm_area_struct *vma)
 static inline void vma_rss_count_pte(struct vma_rss_count *count,
 				     struct vm_area_struct *vma,
 				     unsigned long addr, pte_t pte)
+{
+}
+
+static inline bool vma_rss_anon_only(struct vm_area_struct *vma)
+{
+	return false;
+}
+
+static inline void vma_rss_count_pte_fast(struct vma_rss_count *count,
+					  struct vm_area_struct *vma,
+					  unsigned long addr, pte_t pte,
+					  bool anon)
 {
 }
 #endif /* CONFIG_PER_VMA_RSS */
