@@ -29,6 +29,26 @@ static inline int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* A private anonymous read-write mapping of @len bytes; exits on failure. */
+static inline char *map_rw(size_t len)
+{
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		perror("mmap");
+		exit(1);
+	}
+	return p;
+}
+
+/* Write one byte into each 4 KiB page of [@p, @p + @len): a fault each. */
+static inline void touch_pages(char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i += 4096)
+		p[i] = 1;
+}
+
 /*
  * @nr private anonymous VMAs of @each bytes, every @touch_every-th one
  * written all over; a flag alternates so that neighbours never merge.

@@ -24,41 +24,24 @@
 #define MiB (1UL << 20)
 #define PAGE 4096UL
 
-static char *map(size_t len)
-{
-	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED) {
-		perror("mmap");
-		exit(1);
-	}
-	return p;
-}
-
-static void touch(char *p, size_t len)
-{
-	for (size_t i = 0; i < len; i += PAGE)
-		p[i] = 1;
-}
-
 /* First-touch 4 KiB anonymous faults over 64 MiB (16384 faults). */
 static void fault_4k(void)
 {
-	char *p = map(64 * MiB);
+	char *p = map_rw(64 * MiB);
 
 	madvise(p, 64 * MiB, MADV_NOHUGEPAGE);
-	touch(p, 64 * MiB);
+	touch_pages(p, 64 * MiB);
 	munmap(p, 64 * MiB);
 }
 
 /* THP faults: 64 MiB in 2 MiB pages (32 faults), aligned. */
 static void fault_thp(void)
 {
-	char *raw = map(66 * MiB);
+	char *raw = map_rw(66 * MiB);
 	char *p = (char *)(((unsigned long)raw + 2 * MiB - 1) & ~(2 * MiB - 1));
 
 	madvise(p, 64 * MiB, MADV_HUGEPAGE);
-	touch(p, 64 * MiB);
+	touch_pages(p, 64 * MiB);
 	munmap(raw, 66 * MiB);
 }
 
@@ -71,14 +54,14 @@ static void *touch_part(void *arg)
 {
 	struct part *pt = arg;
 
-	touch(pt->p, pt->len);
+	touch_pages(pt->p, pt->len);
 	return NULL;
 }
 
 /* Two threads fault 32 MiB each, in one VMA or in two. */
 static void fault_2threads(int separate)
 {
-	char *a = map(64 * MiB), *b = separate ? map(32 * MiB) : a + 32 * MiB;
+	char *a = map_rw(64 * MiB), *b = separate ? map_rw(32 * MiB) : a + 32 * MiB;
 	struct part parts[2] = { { a, 32 * MiB }, { b, 32 * MiB } };
 	pthread_t t;
 
@@ -97,7 +80,7 @@ static void fault_2threads(int separate)
 static void mmap_touch_munmap(void)
 {
 	for (int i = 0; i < 2000; i++) {
-		char *p = map(PAGE);
+		char *p = map_rw(PAGE);
 
 		*p = 1;
 		munmap(p, PAGE);
@@ -151,9 +134,9 @@ static void munmap_1g(void)
 
 static void prepare_munmap_1g(void)
 {
-	gig = map(1024 * MiB);
+	gig = map_rw(1024 * MiB);
 	madvise(gig, 1024 * MiB, MADV_NOHUGEPAGE);
-	touch(gig, 1024 * MiB);
+	touch_pages(gig, 1024 * MiB);
 }
 
 struct scenario {
@@ -182,14 +165,14 @@ int main(int argc, char **argv)
 	int rounds = argc > 1 ? atoi(argv[1]) : 5;
 	double *t = calloc(rounds, sizeof(*t));
 
-	split_area = map(MiB);
-	touch(split_area, MiB);
-	move_area = map(MiB);
-	touch(move_area, MiB);
+	split_area = map_rw(MiB);
+	touch_pages(split_area, MiB);
+	move_area = map_rw(MiB);
+	touch_pages(move_area, MiB);
 	move_spare = mmap(NULL, MiB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	big = map(512 * MiB);
+	big = map_rw(512 * MiB);
 	madvise(big, 512 * MiB, MADV_NOHUGEPAGE);
-	touch(big, 512 * MiB);
+	touch_pages(big, 512 * MiB);
 
 	for (size_t s = 0; s < sizeof(scenarios) / sizeof(scenarios[0]); s++) {
 		for (int r = 0; r < rounds; r++) {

@@ -35,24 +35,6 @@ static inline void count_off(void)
 	asm volatile("nopl 0x5ca1ab1f(%%rax)" ::: "memory");
 }
 
-static char *map(size_t len)
-{
-	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED) {
-		perror("mmap");
-		exit(1);
-	}
-	return p;
-}
-
-static void touch(char *p, size_t len)
-{
-	for (size_t i = 0; i < len; i += PAGE)
-		p[i] = 1;
-}
-
 static void build(void *arg)
 {
 	if (!strcmp(arg, "sparse"))
@@ -107,22 +89,22 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(op, "fault") || !strcmp(op, "munmap")) {
 		/* Once unmeasured: the page allocator's free lists warm up. */
-		p = map(64 * MiB);
-		touch(p, 64 * MiB);
+		p = map_rw(64 * MiB);
+		touch_pages(p, 64 * MiB);
 		munmap(p, 64 * MiB);
-		p = map(64 * MiB);
+		p = map_rw(64 * MiB);
 		madvise(p, 64 * MiB, MADV_NOHUGEPAGE);
 		if (!strcmp(op, "fault"))
 			count_on();
-		touch(p, 64 * MiB);
+		touch_pages(p, 64 * MiB);
 		count_off();
 		if (!strcmp(op, "munmap"))
 			count_on();
 		munmap(p, 64 * MiB);
 		count_off();
 	} else if (!strcmp(op, "split")) {
-		p = map(MiB);
-		touch(p, MiB);
+		p = map_rw(MiB);
+		touch_pages(p, MiB);
 		count_on();
 		for (int i = 0; i < 200; i++) {
 			q = p + ((i % 200) + 20) * PAGE;
@@ -132,9 +114,9 @@ int main(int argc, char **argv)
 		count_off();
 	} else if (!strcmp(op, "mremap")) {
 		/* As maintcost: a populated neighbour above the moved VMA. */
-		touch(map(MiB), MiB);
-		p = map(MiB);
-		touch(p, MiB);
+		touch_pages(map_rw(MiB), MiB);
+		p = map_rw(MiB);
+		touch_pages(p, MiB);
 		q = mmap(NULL, MiB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		count_on();
 		for (int i = 0; i < 20; i++) {
