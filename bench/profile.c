@@ -9,8 +9,10 @@
  * Usage: profile OPERATION
  *   fault      16384 first-touch 4 KiB anonymous faults
  *   munmap     munmap of those 64 MiB
- *   split      200 x mprotect one page of a populated 1 MiB VMA and back
- *   mremap     20 x mremap-move a populated 1 MiB VMA
+ *   split      200 x mprotect one page of a populated 1 MiB area and back
+ *   mremap     20 x mremap-move a populated 1 MiB area
+ *              (both next to a populated 1 MiB area they merge with, as in
+ *              maintcost: half of a 2 MiB VMA)
  *   FILE:LAYOUT  one read of /proc/PID/FILE (maps, smaps, smaps_rollup),
  *              or "query": PROCMAP_QUERY_VMA_RSS of every VMA, of a
  *              process with the layout sparse or dense (as readcost)
@@ -103,6 +105,8 @@ int main(int argc, char **argv)
 		munmap(p, 64 * MiB);
 		count_off();
 	} else if (!strcmp(op, "split")) {
+		/* As maintcost: it merges with a populated neighbour. */
+		touch_pages(map_rw(MiB), MiB);
 		p = map_rw(MiB);
 		touch_pages(p, MiB);
 		count_on();

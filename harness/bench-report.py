@@ -278,8 +278,8 @@ for path in sorted(glob.glob(os.path.join(raw, 'insnprof-*.txt'))):
 INSNPROF_OPS = [
     ('fault', 'first-touch 4 KiB anonymous faults', 16384, 'fault'),
     ('munmap', 'munmap of those 64 MiB', 16384, 'page'),
-    ('split', 'mprotect split + merge of a populated 1 MiB VMA', 200, 'round'),
-    ('mremap', 'mremap move of a populated 1 MiB VMA', 20, 'move'),
+    ('split', 'mprotect split + merge in a populated 2 MiB VMA', 200, 'round'),
+    ('mremap', 'mremap move of half a populated 2 MiB VMA and back', 20, 'move'),
     ('smaps_sparse', 'read smaps, sparse layout', 10000, 'VMA'),
     ('smaps_rollup_sparse', 'read smaps_rollup, sparse layout', 10000, 'VMA'),
     ('smaps_dense', 'read smaps, dense layout', 3000, 'VMA'),
