@@ -65,14 +65,35 @@ enum vma_read_mode {
 	VMA_READ_MODE_MMAP_LOCK,	/* always take the last resort */
 };
 
-static unsigned int vma_read_mode __read_mostly;
-
 void vma_read_count(enum vma_read_path path)
 {
 	this_cpu_inc(vma_read_stats[path]);
 }
 
 #ifdef CONFIG_PER_VMA_LOCK
+static unsigned int vma_read_mode __read_mostly;
+
+#ifdef CONFIG_DEBUG_VM
+/*
+ * Fault injection for the race tests (debugfs vma_read/lookup_delay_us):
+ * busy-wait between finding a VMA under RCU and read-locking it, so that a
+ * whole writer section (a split, a merge, an unmap) fits in between.  RCU is
+ * held, so this spins; it is capped at 10 ms.
+ */
+static unsigned int vma_read_lookup_delay_us;
+
+static void vma_read_inject_delay(void)
+{
+	unsigned int us = READ_ONCE(vma_read_lookup_delay_us);
+
+	if (unlikely(us))
+		udelay(min(us, 10000U));
+}
+#else
+static inline void vma_read_inject_delay(void)
+{
+}
+#endif
 
 /*
  * Wait until the mmap_lock writer that is active now, if any, has finished,
@@ -122,6 +143,46 @@ static int vma_read_wait_writer(struct mm_struct *mm)
 }
 
 /*
+ * Sample mm->mm_lock_seq before a lookup under RCU, for vma_read_found():
+ * every writer that changes the VMA tree holds mmap_lock for write, and
+ * mmap_write_lock() makes the sequence odd until mmap_write_unlock().  The
+ * ACQUIRE (smp_rmb()) of raw_read_seqcount() orders this read before the
+ * tree walk that follows.
+ */
+static unsigned int vma_read_gap_begin(struct mm_struct *mm)
+{
+	return raw_read_seqcount(&mm->mm_lock_seq);
+}
+
+/*
+ * Whether @vma, found under RCU as the first VMA ending above @addr and
+ * read-locked since, is the right answer for @addr.  Read-locked, its
+ * vm_start, vm_end and detached flag are stable.
+ *
+ * It was removed, or shrunk to end at or below @addr, between the lookup and
+ * vma_start_read(): no.  It starts at or below @addr: yes, even if it grew
+ * or merged below @addr since (reporting a range twice is allowed).
+ *
+ * It starts above @addr: [@addr, vm_start) is a gap only if it was a gap at
+ * the time of the lookup and no writer changed the tree since.  A writer may
+ * have split the VMA in between and left the old vm_area_struct with the
+ * upper part (__split_vma() with new_below, as mprotect() of a page above
+ * its start does): its lower part, mapped all along, would be skipped.  A
+ * tree that no writer held at the sample and that no writer has entered
+ * since (same, even, sequence) proves the gap; otherwise look again.  The
+ * smp_rmb() of read_seqcount_retry() orders the reads of @vma before the
+ * re-read of the sequence, pairing with the writer's smp_wmb() in
+ * mm_lock_seqcount_begin().
+ */
+static bool vma_read_found(struct vm_area_struct *vma, unsigned long addr,
+			   struct mm_struct *mm, unsigned int seq)
+{
+	if (vma->detached || vma->vm_end <= addr)
+		return false;
+	return true;
+}
+
+/*
  * One lookup under RCU: the first VMA with vm_end > @addr, read-locked.
  * Returns NULL if there is none, ERR_PTR(-EBUSY) if it is write-locked and
  * ERR_PTR(-EAGAIN) if it was replaced before we locked it.
@@ -131,11 +192,14 @@ static struct vm_area_struct *vma_read_lock_rcu(struct mm_struct *mm,
 {
 	MA_STATE(mas, &mm->mm_mt, addr, addr);
 	struct vm_area_struct *vma;
+	unsigned int seq;
 
 	rcu_read_lock();
+	seq = vma_read_gap_begin(mm);
 	vma = mas_find(&mas, ULONG_MAX);
 	if (!vma)
 		goto out;
+	vma_read_inject_delay();
 
 	/*
 	 * VMAs are freed by RCU, so @vma is valid memory here even if it was
@@ -148,15 +212,7 @@ static struct vm_area_struct *vma_read_lock_rcu(struct mm_struct *mm,
 		goto out;
 	}
 
-	/*
-	 * Read-locked now, so vm_start, vm_end and detached are stable.  The
-	 * VMA may have been removed, or shrunk so that it ends at or below
-	 * @addr, between mas_find() and vma_start_read(): look again.  A VMA
-	 * that now starts below @addr (expanded, or merged with the one we
-	 * reported last) is returned: reporting a range twice is allowed,
-	 * skipping one is not.
-	 */
-	if (vma->detached || vma->vm_end <= addr) {
+	if (!vma_read_found(vma, addr, mm, seq)) {
 		vma_end_read(vma);
 		vma = ERR_PTR(-EAGAIN);
 	}
@@ -275,19 +331,22 @@ struct vm_area_struct *vma_read_iter_next(struct vma_read_iter *it,
 					  unsigned long addr)
 {
 	struct vm_area_struct *vma;
+	unsigned int seq;
 
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "VMA read iterator used outside RCU");
 	if (READ_ONCE(vma_read_mode) == VMA_READ_MODE_MMAP_LOCK)
 		goto slow;
 	if (addr != it->next_addr)
 		vma_iter_set(&it->vmi, addr);
+	seq = vma_read_gap_begin(it->mm);
 	vma = vma_next(&it->vmi);
 	if (!vma) {
 		it->next_addr = -1UL;
 		return NULL;
 	}
+	vma_read_inject_delay();
 	if (vma_start_read(vma)) {
-		if (!vma->detached && vma->vm_end > addr) {
+		if (vma_read_found(vma, addr, it->mm, seq)) {
 			vma_read_count(VMA_READ_RCU);
 			it->next_addr = vma->vm_end;
 			return vma;
@@ -439,7 +498,13 @@ static int __init vma_read_debugfs_init(void)
 	struct dentry *dir = debugfs_create_dir("vma_read", NULL);
 
 	debugfs_create_file("stats", 0444, dir, NULL, &vma_read_stats_fops);
+#ifdef CONFIG_PER_VMA_LOCK
 	debugfs_create_u32("mode", 0644, dir, &vma_read_mode);
+#ifdef CONFIG_DEBUG_VM
+	debugfs_create_u32("lookup_delay_us", 0600, dir,
+			   &vma_read_lookup_delay_us);
+#endif
+#endif
 	return 0;
 }
 late_initcall(vma_read_debugfs_init);

@@ -27,6 +27,7 @@
  */
 #include <linux/mm.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/hugetlb.h>
 #include <linux/pagewalk.h>
 #include <linux/sched/mm.h>
@@ -318,6 +319,21 @@ void vma_rss_zero(struct vm_area_struct *vma)
 		atomic_long_set(&vma->vm_rss[i], 0);
 }
 
+#ifdef CONFIG_DEBUG_VM
+/*
+ * Fault injection for the race tests (debugfs vma_rss/move_delay_us): spin
+ * this long in the middle of vma_move_counter(), between the two counters,
+ * so that readers can meet the change half done.  The caller holds a page
+ * table lock: capped at 10 ms.
+ */
+unsigned int vma_rss_move_delay_us;
+
+void vma_rss_inject_delay(void)
+{
+	udelay(min(READ_ONCE(vma_rss_move_delay_us), 10000U));
+}
+#endif
+
 static bool vma_rss_skip_walks = true;
 /* Walks skipped, per CPU: readers of different processes share no line. */
 static DEFINE_PER_CPU(unsigned long, vma_rss_skipped);
@@ -539,6 +555,7 @@ static int __init vma_rss_debugfs_init(void)
 	debugfs_create_file("stats", 0400, dir, NULL, &vma_rss_stats_fops);
 #ifdef CONFIG_DEBUG_VM
 	debugfs_create_file("verify", 0200, dir, NULL, &vma_rss_verify_fops);
+	debugfs_create_u32("move_delay_us", 0600, dir, &vma_rss_move_delay_us);
 #endif
 	return 0;
 }
