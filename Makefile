@@ -143,6 +143,8 @@ check: deps kernel initramfs
 	$(H)/compare-dump.sh $$ref $(B)/logs/check/dump-patched/results.log "$$label" | tee $(B)/logs/check/compare/dump.tap | grep -E '^(not )?ok '
 	@# mm/vma.c in userspace (tools/testing/vma), from the patched tree.
 	@$(H)/vma-userland.sh $(SRC) $(B)/logs/check/vma/vma.tap
+	@# No ioctl number or struct layout of linux/fs.h that 6.12 has changes.
+	@$(H)/uapi-check.sh $(TARBALL) $(OUT_DEBUG)/usr-headers/include $(B)/logs/check/uapi/uapi.tap | grep -E '^(not )?ok |^# '
 	@$(H)/verdict.sh $(B)/logs/check/*
 
 ## stress: the storm (readers vs every kind of VMA churn) under the debug kernel for DURATION seconds
