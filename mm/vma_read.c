@@ -179,7 +179,9 @@ static bool vma_read_found(struct vm_area_struct *vma, unsigned long addr,
 {
 	if (vma->detached || vma->vm_end <= addr)
 		return false;
-	return true;
+	if (vma->vm_start <= addr)
+		return true;
+	return !(seq & 1) && !read_seqcount_retry(&mm->mm_lock_seq, seq);
 }
 
 /*

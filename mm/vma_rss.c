@@ -310,13 +310,70 @@ void vma_rss_fold(struct vm_area_struct *dst, struct vm_area_struct *src)
 	}
 }
 
-/* A copy of a VMA (vm_area_dup()) maps nothing yet. */
+/*
+ * A copy of a VMA (vm_area_dup()) maps nothing yet, and nothing is taken
+ * from it: the copy of vm_rss_seq may show a decrement of the original in
+ * flight (reclaim runs during fork), which would never end here.
+ */
 void vma_rss_zero(struct vm_area_struct *vma)
 {
 	int i;
 
 	for (i = 0; i < NR_MM_COUNTERS; i++)
 		atomic_long_set(&vma->vm_rss[i], 0);
+	atomic_long_set(&vma->vm_rss_seq, 0);
+}
+
+/* Quick attempts of vma_rss_snapshot() before it gives up. */
+#define VMA_RSS_SNAPSHOT_TRIES	8
+
+/**
+ * vma_rss_snapshot - read all of a VMA's counters as of one moment
+ * @vma: the VMA, which the caller keeps from being freed (VMA lock or RCU)
+ * @count: the counters, in the format of vma->vm_rss[]
+ *
+ * The counters are separate atomics, and a change of kind (swap-out: anon
+ * to swap) updates two of them: read one by one, a VMA that maps one page
+ * can read as mapping nothing.  Every update that takes something away is
+ * bracketed by vma_rss_take_begin() and vma_rss_take_end(), so if none was
+ * in flight when vm_rss_seq was read first and none began or ended before
+ * it was read again, no counter went down in between: each one read is at
+ * least what it was at the first read, and a VMA that read as mapping
+ * nothing mapped nothing then.  Increments (faults) are not bracketed: one
+ * that is seen is one that happened.  Updates are short (under a page table
+ * lock), so the reads are retried a few times before giving up.
+ *
+ * Return: true if @count is such a snapshot; false if the counters kept
+ * changing (the caller must not conclude anything from them).
+ */
+bool vma_rss_snapshot(struct vm_area_struct *vma, struct vma_rss_count *count)
+{
+	long seq;
+	int i, tries;
+
+	for (tries = 0; tries < VMA_RSS_SNAPSHOT_TRIES; tries++) {
+		/* Pairs with the full barrier in vma_rss_take_end(). */
+		seq = atomic_long_read_acquire(&vma->vm_rss_seq);
+		if (!(seq & VMA_RSS_SEQ_BUSY)) {
+			for (i = 0; i < NR_MM_COUNTERS; i++)
+				count->raw[i] = vma_rss_read(vma, i);
+			/* Pairs with the full barrier in vma_rss_take_begin(). */
+			smp_rmb();
+			if (atomic_long_read(&vma->vm_rss_seq) == seq)
+				return true;
+		}
+		cpu_relax();
+	}
+	return false;
+}
+
+/* Whether @vma mapped nothing at one moment (see vma_rss_snapshot()). */
+bool vma_rss_none(struct vm_area_struct *vma)
+{
+	struct vma_rss_count count;
+
+	return vma_rss_snapshot(vma, &count) &&
+	       !memchr_inv(&count, 0, sizeof(count));
 }
 
 #ifdef CONFIG_DEBUG_VM
@@ -427,6 +484,9 @@ void vma_rss_check_free(struct vm_area_struct *vma)
 			  "vma_rss: freeing VMA %lx-%lx flags %lx with counter %d = %lx\n",
 			  vma->vm_start, vma->vm_end, vma->vm_flags, i,
 			  vma_rss_read(vma, i));
+	WARN_ONCE(atomic_long_read(&vma->vm_rss_seq) & VMA_RSS_SEQ_BUSY,
+		  "vma_rss: freeing VMA %lx-%lx with an update in flight\n",
+		  vma->vm_start, vma->vm_end);
 }
 
 static atomic_long_t vma_rss_verified, vma_rss_mismatches;

@@ -28,7 +28,24 @@ void vma_rss_move_range(struct vm_area_struct *from,
 			unsigned long start, unsigned long end);
 void vma_rss_fold(struct vm_area_struct *dst, struct vm_area_struct *src);
 void vma_rss_zero(struct vm_area_struct *vma);
+bool vma_rss_snapshot(struct vm_area_struct *vma, struct vma_rss_count *count);
+bool vma_rss_none(struct vm_area_struct *vma);
 bool vma_rss_maps_nothing(struct vm_area_struct *vma);
+
+/* Pages (or swap entries) of @member in @count, PMD-mapped or not. */
+static inline unsigned long vma_rss_count_pages(const struct vma_rss_count *count,
+						int member)
+{
+	return count->raw[member] & VMA_RSS_PAGES_MASK;
+}
+
+/* PMD mappings of THPs of @member in @count. */
+static inline unsigned long vma_rss_count_pmds(const struct vma_rss_count *count,
+					       int member)
+{
+	return count->raw[member] >> VMA_RSS_PMD_SHIFT;
+}
+
 void vma_rss_move_pmd(struct vm_area_struct *from, struct vm_area_struct *to,
 		      pmd_t pmd);
 
@@ -105,6 +122,11 @@ static inline void vma_rss_zero(struct vm_area_struct *vma)
 {
 }
 
+static inline bool vma_rss_none(struct vm_area_struct *vma)
+{
+	return false;
+}
+
 static inline bool vma_rss_maps_nothing(struct vm_area_struct *vma)
 {
 	return false;
@@ -128,19 +150,6 @@ static inline void vma_rss_count_pte_fast(struct vma_rss_count *count,
 {
 }
 #endif /* CONFIG_PER_VMA_RSS */
-
-/* Whether all of @vma's counters are zero (no stats, no knob). */
-static inline bool vma_rss_none(struct vm_area_struct *vma)
-{
-	int i;
-
-	if (!IS_ENABLED(CONFIG_PER_VMA_RSS))
-		return false;
-	for (i = 0; i < NR_MM_COUNTERS; i++)
-		if (vma_rss_read(vma, i))
-			return false;
-	return true;
-}
 
 #if defined(CONFIG_PER_VMA_RSS) && defined(CONFIG_PER_VMA_LOCK)
 unsigned long vma_rss_pass_empty(struct mm_struct *mm, unsigned long addr,
