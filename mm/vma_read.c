@@ -129,9 +129,10 @@ static int vma_read_wait_writer(struct mm_struct *mm)
 		return 0;
 
 	/*
-	 * The ACQUIRE of raw_read_seqcount() pairs with the RELEASE in
-	 * vma_end_write_all(): once we see the new value, the next lookup sees
-	 * the writer's changes to the tree and to the VMAs.
+	 * The smp_rmb() in raw_read_seqcount() pairs with the smp_wmb() in
+	 * mm_lock_seqcount_end() (from vma_end_write_all()): once we see the
+	 * new value, the next lookup sees the writer's changes to the tree and
+	 * to the VMAs.
 	 */
 	while (raw_read_seqcount(&mm->mm_lock_seq) == seq) {
 		if (fatal_signal_pending(current))
@@ -143,15 +144,31 @@ static int vma_read_wait_writer(struct mm_struct *mm)
 }
 
 /*
- * Sample mm->mm_lock_seq before a lookup under RCU, for vma_read_found():
+ * Sample mm->mm_lock_seq before a lookup under RCU, for vma_read_gap_end():
  * every writer that changes the VMA tree holds mmap_lock for write, and
  * mmap_write_lock() makes the sequence odd until mmap_write_unlock().  The
- * ACQUIRE (smp_rmb()) of raw_read_seqcount() orders this read before the
- * tree walk that follows.
+ * smp_rmb() in raw_read_seqcount() orders this read before the tree walk
+ * that follows (it pairs with the smp_wmb() in mm_lock_seqcount_end()).
  */
 static unsigned int vma_read_gap_begin(struct mm_struct *mm)
 {
 	return raw_read_seqcount(&mm->mm_lock_seq);
+}
+
+/*
+ * Whether what a lookup that began with @seq found above an address (a VMA
+ * that starts above it, or nothing at all) may be believed: only if no
+ * writer held the tree at the sample (even @seq) and none has entered it
+ * since.  0 if so; -EBUSY if a writer held it (wait for it, then look
+ * again); -EAGAIN if one came since (look again).  The smp_rmb() in
+ * read_seqcount_retry() orders the lookup's reads before the re-read,
+ * pairing with the smp_wmb() in mm_lock_seqcount_begin().
+ */
+static int vma_read_gap_end(struct mm_struct *mm, unsigned int seq)
+{
+	if (seq & 1)
+		return -EBUSY;
+	return read_seqcount_retry(&mm->mm_lock_seq, seq) ? -EAGAIN : 0;
 }
 
 /*
@@ -167,27 +184,27 @@ static unsigned int vma_read_gap_begin(struct mm_struct *mm)
  * the time of the lookup and no writer changed the tree since.  A writer may
  * have split the VMA in between and left the old vm_area_struct with the
  * upper part (__split_vma() with new_below, as mprotect() of a page above
- * its start does): its lower part, mapped all along, would be skipped.  A
- * tree that no writer held at the sample and that no writer has entered
- * since (same, even, sequence) proves the gap; otherwise look again.  The
- * smp_rmb() of read_seqcount_retry() orders the reads of @vma before the
- * re-read of the sequence, pairing with the writer's smp_wmb() in
- * mm_lock_seqcount_begin().
+ * its start does): its lower part, mapped all along, would be skipped.  So
+ * vma_read_gap_end() must vouch for the lookup.
+ *
+ * Return: 0 if @vma is the answer, else -EAGAIN or -EBUSY as
+ * vma_read_gap_end().
  */
-static bool vma_read_found(struct vm_area_struct *vma, unsigned long addr,
-			   struct mm_struct *mm, unsigned int seq)
+static int vma_read_found(struct vm_area_struct *vma, unsigned long addr,
+			  struct mm_struct *mm, unsigned int seq)
 {
 	if (vma->detached || vma->vm_end <= addr)
-		return false;
+		return -EAGAIN;
 	if (vma->vm_start <= addr)
-		return true;
-	return !(seq & 1) && !read_seqcount_retry(&mm->mm_lock_seq, seq);
+		return 0;
+	return vma_read_gap_end(mm, seq);
 }
 
 /*
  * One lookup under RCU: the first VMA with vm_end > @addr, read-locked.
- * Returns NULL if there is none, ERR_PTR(-EBUSY) if it is write-locked and
- * ERR_PTR(-EAGAIN) if it was replaced before we locked it.
+ * Returns NULL if there is none, ERR_PTR(-EBUSY) if it is write-locked or a
+ * writer held the tree, and ERR_PTR(-EAGAIN) if it was replaced before we
+ * locked it or a writer came meanwhile.
  */
 static struct vm_area_struct *vma_read_lock_rcu(struct mm_struct *mm,
 						unsigned long addr)
@@ -195,12 +212,18 @@ static struct vm_area_struct *vma_read_lock_rcu(struct mm_struct *mm,
 	MA_STATE(mas, &mm->mm_mt, addr, addr);
 	struct vm_area_struct *vma;
 	unsigned int seq;
+	int err;
 
 	rcu_read_lock();
 	seq = vma_read_gap_begin(mm);
 	vma = mas_find(&mas, ULONG_MAX);
-	if (!vma)
+	if (!vma) {
+		/* Nothing above @addr is a gap too: vouch for it. */
+		err = vma_read_gap_end(mm, seq);
+		if (err)
+			vma = ERR_PTR(err);
 		goto out;
+	}
 	vma_read_inject_delay();
 
 	/*
@@ -214,9 +237,10 @@ static struct vm_area_struct *vma_read_lock_rcu(struct mm_struct *mm,
 		goto out;
 	}
 
-	if (!vma_read_found(vma, addr, mm, seq)) {
+	err = vma_read_found(vma, addr, mm, seq);
+	if (err) {
 		vma_end_read(vma);
-		vma = ERR_PTR(-EAGAIN);
+		vma = ERR_PTR(err);
 	}
 out:
 	rcu_read_unlock();
@@ -280,6 +304,7 @@ struct vm_area_struct *vma_read_lock_next(struct mm_struct *mm,
 			vma_read_count(path);
 			return vma;
 		}
+		/* Replaced, or a writer came and went: look again at once. */
 		if (PTR_ERR(vma) == -EAGAIN && ++tries < VMA_READ_RCU_TRIES) {
 			if (path == VMA_READ_RCU)
 				path = VMA_READ_RETRY;
@@ -320,12 +345,16 @@ void vma_read_iter_start(struct vma_read_iter *it, struct mm_struct *mm)
  * @addr: the address to resume at
  *
  * Like vma_read_lock_next(), but when @addr is the end of the VMA returned
- * last, the maple iterator steps on from there within the RCU section the
- * caller is in, instead of walking down from the root.  The maple tree's
- * RCU readers rewalk from the root when they meet a node a writer has
- * replaced, so the step sees every VMA that exists throughout.  A VMA that
- * cannot be locked at once (write-locked, or replaced) goes the way of
- * vma_read_lock_next(), outside RCU, and the iterator is set afresh.
+ * last and no writer has entered the tree since that VMA was found, the
+ * maple iterator steps on from there within the RCU section the caller is
+ * in, instead of walking down from the root.  The maple state remembers
+ * where the last VMA was found, as it was then: after a writer merged that
+ * VMA with part of the next one (mprotect() of the next one's first pages
+ * to the same protections), a step would land behind the merged part and
+ * skip it.  So the sequence sampled before each step is kept, and the
+ * iterator is set afresh at @addr unless it is still the same, even value.
+ * A VMA that cannot be locked at once (write-locked, or replaced) goes the
+ * way of vma_read_lock_next(), outside RCU, and the iterator is set afresh.
  *
  * Return: as vma_read_lock_next().  The caller must hold no VMA lock.
  */
@@ -338,19 +367,22 @@ struct vm_area_struct *vma_read_iter_next(struct vma_read_iter *it,
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "VMA read iterator used outside RCU");
 	if (READ_ONCE(vma_read_mode) == VMA_READ_MODE_MMAP_LOCK)
 		goto slow;
-	if (addr != it->next_addr)
-		vma_iter_set(&it->vmi, addr);
 	seq = vma_read_gap_begin(it->mm);
+	if (addr != it->next_addr || seq != it->seq || (seq & 1))
+		vma_iter_set(&it->vmi, addr);
 	vma = vma_next(&it->vmi);
 	if (!vma) {
+		if (vma_read_gap_end(it->mm, seq))
+			goto slow;
 		it->next_addr = -1UL;
 		return NULL;
 	}
 	vma_read_inject_delay();
 	if (vma_start_read(vma)) {
-		if (vma_read_found(vma, addr, it->mm, seq)) {
+		if (!vma_read_found(vma, addr, it->mm, seq)) {
 			vma_read_count(VMA_READ_RCU);
 			it->next_addr = vma->vm_end;
+			it->seq = seq;
 			return vma;
 		}
 		vma_end_read(vma);

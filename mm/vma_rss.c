@@ -117,11 +117,25 @@ static int vma_rss_count_pmd(pmd_t *pmd, unsigned long addr,
 	if (!vma_rss_count_pmd_range(walk->vma, pmd, addr, end, false,
 				     walk->private))
 		walk->action = ACTION_AGAIN;
+	/* A split of a huge VMA counts one side: not in one go. */
+	cond_resched();
+	return 0;
+}
+
+/*
+ * Walk VM_PFNMAP VMAs too, which the page walker skips by default: a
+ * private one holds COW copies (anonymous pages, vm_normal_page() finds
+ * them), which wp_page_copy() counted and zap uncounts.
+ */
+static int vma_rss_test_walk(unsigned long start, unsigned long end,
+			     struct mm_walk *walk)
+{
 	return 0;
 }
 
 static const struct mm_walk_ops vma_rss_count_ops = {
 	.pmd_entry	= vma_rss_count_pmd,
+	.test_walk	= vma_rss_test_walk,
 	.walk_lock	= PGWALK_RDLOCK,
 };
 
@@ -241,6 +255,7 @@ void vma_rss_count_range(struct vm_area_struct *vma, unsigned long start,
 		if (pmd && !pmd_none(pmdp_get_lockless(pmd)))
 			vma_rss_count_pmd_range(vma, pmd, addr, next, true,
 						count);
+		cond_resched();
 	}
 }
 

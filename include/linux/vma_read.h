@@ -29,6 +29,7 @@ struct vma_read_iter {
 	struct mm_struct *mm;
 	struct vma_iterator vmi;
 	unsigned long next_addr;	/* where vmi stands; -1: must be set */
+	unsigned int seq;		/* mm_lock_seq when vmi got there */
 };
 
 struct vm_area_struct *vma_read_lock_next(struct mm_struct *mm,
