@@ -76,9 +76,10 @@ static unsigned int vma_read_mode __read_mostly;
 #ifdef CONFIG_DEBUG_VM
 /*
  * Fault injection for the race tests (debugfs vma_read/lookup_delay_us):
- * busy-wait between finding a VMA under RCU and read-locking it, so that a
- * whole writer section (a split, a merge, an unmap) fits in between.  RCU is
- * held, so this spins; it is capped at 10 ms.
+ * busy-wait between finding a VMA under RCU and read-locking it, and before
+ * each step of the maps iterator, so that a whole writer section (a split,
+ * a merge, an unmap) fits in between.  RCU is held, so this spins; it is
+ * capped at 10 ms.
  */
 static unsigned int vma_read_lookup_delay_us;
 
@@ -367,6 +368,8 @@ struct vm_area_struct *vma_read_iter_next(struct vma_read_iter *it,
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "VMA read iterator used outside RCU");
 	if (READ_ONCE(vma_read_mode) == VMA_READ_MODE_MMAP_LOCK)
 		goto slow;
+	/* For tests: a writer may come between the last step and this one. */
+	vma_read_inject_delay();
 	seq = vma_read_gap_begin(it->mm);
 	if (addr != it->next_addr || seq != it->seq || (seq & 1))
 		vma_iter_set(&it->vmi, addr);

@@ -643,8 +643,19 @@ TEST(procmap_query_abi)
 }
 
 /*
- * false_gap: the child splits its region in three and merges it back, in
- * a loop; the readers must see the region without a hole.
+ * false_gap: the child changes its region in a loop; the readers must see
+ * the region without a hole.
+ *
+ * - split_below: mprotect() of its middle splits the VMA in three and
+ *   merges it back; the first split leaves the old vm_area_struct with the
+ *   upper part and puts a new VMA below (new_below), so a reader that found
+ *   the old struct before the split and locked it after would skip the
+ *   lower part.
+ * - merge_next: the region is two VMAs, read-write then read-only, and
+ *   mprotect() of the read-only one's first pages moves the boundary up and
+ *   back; a maps reader stepping its maple iterator on from where it found
+ *   the first VMA before the boundary moved would land behind the moved
+ *   part and skip it.
  */
 static int gap_build(struct target *t)
 {
@@ -665,15 +676,51 @@ static void gap_churn(struct target *t)
 		_exit(3);
 }
 
+static int merge_next_build(struct target *t)
+{
+	char *p = map_region(GAP_PAGES);
+
+	if (!p)
+		return errno ?: ENOMEM;
+	t->base = (unsigned long)p;
+	if (mprotect(p + GAP_PAGES / 2 * page, GAP_PAGES / 2 * page, PROT_READ))
+		return errno;
+	return 0;
+}
+
+static void merge_next_churn(struct target *t)
+{
+	char *p = (char *)t->base + GAP_PAGES / 2 * page;
+
+	if (mprotect(p, 2 * page, PROT_READ | PROT_WRITE) ||
+	    mprotect(p, 2 * page, PROT_READ))
+		_exit(3);
+}
+
 FIXTURE(false_gap) {
 	struct race r;
+};
+
+FIXTURE_VARIANT(false_gap) {
+	build_fn build;
+	churn_fn churn;
+};
+
+FIXTURE_VARIANT_ADD(false_gap, split_below) {
+	.build = gap_build,
+	.churn = gap_churn,
+};
+
+FIXTURE_VARIANT_ADD(false_gap, merge_next) {
+	.build = merge_next_build,
+	.churn = merge_next_churn,
 };
 
 FIXTURE_SETUP(false_gap)
 {
 	race_init(&self->r);
 	ASSERT_NE(NULL, self->r.t);
-	ASSERT_EQ(0, race_spawn(&self->r, gap_build, gap_churn))
+	ASSERT_EQ(0, race_spawn(&self->r, variant->build, variant->churn))
 		TH_LOG("the target could not set up: %s",
 		       strerror(self->r.t->err));
 	race_widen(_metadata, &self->r, LOOKUP_DELAY_KNOB, LOOKUP_DELAY_US);
