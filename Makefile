@@ -44,7 +44,7 @@ TEST_CFLAGS := -static -O2 -g -Wall -Wno-unused-function -pthread \
 	-I$(SRC)/tools/testing/selftests/proc -I$(OUT_DEBUG)/usr-headers/include \
 	-Itools/testing/selftests/proc
 
-.PHONY: all deps kernel kernel-bench stock stock-debug initramfs run check record-expected series-check stress \
+.PHONY: all deps kernel kernel-bench stock stock-debug initramfs run check record-expected series-check stress counter-contention \
 	bench tree export clean help selftests
 
 all: kernel
@@ -169,7 +169,7 @@ BENCH_ONLY ?=
 # exactly, per kernel function (bench/profile.c, harness/insnprof.sh).
 INSNPROF_OPS := fault munmap split mremap smaps:sparse smaps_rollup:sparse \
 	smaps:dense smaps_rollup:dense maps:sparse query:sparse
-bench: deps kernel-bench stock initramfs
+bench: deps kernel-bench stock initramfs counter-contention
 	@mkdir -p $(B)/logs/bench bench/results/raw
 	@for k in stock patched; do \
 		img=$(OUT_BENCH)/arch/x86/boot/bzImage; [ $$k = stock ] && img=$(OUT_STOCK)/arch/x86/boot/bzImage; \
@@ -206,6 +206,12 @@ series-check: deps
 	@mkdir -p $(B)/logs/series
 	$(H)/series-check.sh $(TARBALL) $(CURDIR) $(B)/series $(BENCH_FRAGS) | tee $(B)/logs/series/series.tap
 	@$(H)/verdict.sh $(B)/logs/series
+
+## counter-contention: host-side microbenchmark of the counter update pattern (shared per-VMA line vs per-table vs none), bench/results/counter-contention.txt
+counter-contention:
+	@mkdir -p $(B)/bench bench/results
+	@gcc -O2 -Wall -pthread -o $(B)/bench/counter-contention bench/host/counter-contention.c
+	@$(B)/bench/counter-contention | tee bench/results/counter-contention.txt
 
 ## tree: a git repository of the patched source in build/tree for editing
 tree: $(B)/.deps
