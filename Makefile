@@ -30,6 +30,8 @@ OUT_STOCK_DEBUG := $(B)/stock/out-debug
 PACKAGES := qemu-system-x86 busybox-static flex bison bc libelf-dev libssl-dev \
 	cpio ccache procps gnuplot-nox liburcu-dev xz-utils gcc make libc6-dev git \
 	python3 perl rsync
+# series-check builds a !MMU riscv64 kernel too (harness/series-check.sh).
+SERIES_PACKAGES := gcc-riscv64-linux-gnu
 OVERLAY  := $(shell $(H)/overlay-files.sh 2>/dev/null)
 SERIES   := $(wildcard patches/series) $(addprefix patches/,$(shell sed -e 's/\#.*//' patches/series 2>/dev/null))
 
@@ -44,7 +46,7 @@ TEST_CFLAGS := -static -O2 -g -Wall -Wno-unused-function -pthread \
 	-I$(SRC)/tools/testing/selftests/proc -I$(OUT_DEBUG)/usr-headers/include \
 	-Itools/testing/selftests/proc
 
-.PHONY: all deps kernel kernel-bench stock stock-debug initramfs run check record-expected series-check stress counter-contention \
+.PHONY: all deps kernel kernel-bench stock stock-debug initramfs run check record-expected series-check deps-series stress counter-contention \
 	bench tree export clean help selftests
 
 all: kernel
@@ -201,10 +203,14 @@ bench: deps kernel-bench stock initramfs counter-contention
 	fi
 	python3 $(H)/bench-report.py bench/results/raw bench/results
 
-## series-check: each patch checkpatch --strict clean and the kernel builds after each (bench config)
-series-check: deps
+## series-check: each patch checkpatch --strict clean and the kernel builds after each, in every configuration of configs/series-check.list
+# SERIES_CONFIGS="bench nosmp" builds only those; SERIES_QUICK=1 builds only
+# after the last patch (fast feedback).
+SERIES_CONFIGS ?=
+series-check: deps deps-series
 	@mkdir -p $(B)/logs/series
-	$(H)/series-check.sh $(TARBALL) $(CURDIR) $(B)/series $(BENCH_FRAGS) | tee $(B)/logs/series/series.tap
+	SERIES_QUICK=$(SERIES_QUICK) $(H)/series-check.sh $(TARBALL) $(CURDIR) $(B)/series \
+		configs/series-check.list $(SERIES_CONFIGS) | tee $(B)/logs/series/series.tap
 	@$(H)/verdict.sh $(B)/logs/series
 
 ## counter-contention: host-side microbenchmark of the counter update pattern (shared per-VMA line vs per-table vs none), bench/results/counter-contention.txt
@@ -212,6 +218,21 @@ counter-contention:
 	@mkdir -p $(B)/bench bench/results
 	@gcc -O2 -Wall -pthread -o $(B)/bench/counter-contention bench/host/counter-contention.c
 	@$(B)/bench/counter-contention | tee bench/results/counter-contention.txt
+
+## deps-series: the cross compiler series-check needs (gcc-riscv64-linux-gnu), not needed by make check
+deps-series: $(B)/.deps-series
+$(B)/.deps-series: Makefile $(B)/.deps
+	@missing=""; \
+	for p in $(SERIES_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		SUDO=$$( [ $$(id -u) = 0 ] || echo sudo ); \
+		echo "  DEPS    apt-get install$$missing"; \
+		$$SUDO apt-get update -qq; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@touch $@
 
 ## tree: a git repository of the patched source in build/tree for editing
 tree: $(B)/.deps
