@@ -4,7 +4,7 @@
 # The series is bisectable and checkpatch-clean: starting from the pristine
 # tree plus the overlay, apply each patch of REPO/patches/series in turn,
 # run scripts/checkpatch.pl --strict on it, and build the kernel in every
-# configuration of CONFIG-LIST (or only those NAMEd) after each, each in
+# configuration of CONFIG-LIST (or only those NAMEd, in that order) after each, each in
 # its own output directory WORKDIR/out-NAME, incrementally, with ccache.
 #
 # CONFIG-LIST has one configuration a line: NAME ARCH BASE FRAGMENT...,
@@ -30,20 +30,24 @@ src=$work/src logs=$work/log
 h=$repo/harness
 rm -rf "$logs" && mkdir -p "$logs"
 
-# The configurations.
-names=() arches=() bases=() fragsets=()
+# The configurations, in the order of the list (or of the NAMEs given).
+declare -A spec=()
+order=()
 while read -r name arch base fr; do
 	case "$name" in ''|'#'*) continue ;; esac
-	if [ ${#want[@]} -gt 0 ] && ! printf '%s\n' "${want[@]}" | grep -qx -- "$name"; then
-		continue
-	fi
-	set -- $fr
+	spec[$name]="$arch $base $fr"
+	order+=("$name")
+done < "$list"
+[ ${#want[@]} = 0 ] || order=("${want[@]}")
+names=() arches=() bases=() fragsets=()
+for name in "${order[@]}"; do
+	[ -n "${spec[$name]:-}" ] || { echo "ERROR: no configuration $name in $list" >&2; exit 2; }
+	set -- ${spec[$name]}
+	arches+=("$1") bases+=("$2")
+	shift 2
 	files=()
 	for f in "$@" werror; do files+=("$repo/configs/$f.config"); done
-	names+=("$name") arches+=("$arch") bases+=("$base") fragsets+=("${files[*]}")
-done < "$list"
-for w in "${want[@]}"; do
-	printf '%s\n' "${names[@]}" | grep -qx -- "$w" || { echo "ERROR: no configuration $w in $list" >&2; exit 2; }
+	names+=("$name") fragsets+=("${files[*]}")
 done
 nc=${#names[@]}
 [ "$nc" -gt 0 ] || { echo "ERROR: no configuration to build" >&2; exit 2; }
