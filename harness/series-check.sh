@@ -63,6 +63,8 @@ fi
 echo "# configurations: ${names[*]}"
 i=0
 t0=$(date +%s)
+# A run stopped in the middle of git am leaves its state behind.
+[ ! -d "$src/.git" ] || git -C "$src" am --abort > /dev/null 2>&1
 "$h/prepare-tree.sh" "$tarball" "$src" "$repo" overlay > "$logs/prepare" 2>&1 || {
 	echo "not ok 1 series: preparing the tree failed (see $logs/prepare)"; exit 1; }
 
@@ -96,7 +98,7 @@ build() {
 label() { [ "$1" = 00 ] && echo "with the overlay only" || echo "after ${patches[10#$1 - 1]}"; }
 
 [ -n "$quick" ] || for c in $(seq 0 $((nc - 1))); do build 00 "$c"; done
-k=0
+k=0 broken=
 for p in "${patches[@]}"; do
 	k=$((k + 1)) step=$(printf %02d "$k")
 	i=$((i + 1))
@@ -106,16 +108,29 @@ for p in "${patches[@]}"; do
 		echo "not ok $i series: checkpatch --strict: $p"
 		sed 's/^/# /' "$logs/$step.checkpatch" | head -10
 	fi
-	if ! git -C "$src" am -q --keep-cr "$repo/patches/$p" > "$logs/$step.am" 2>&1; then
+	if [ -n "$quick" ] && [ -n "$broken" ]; then
+		:	# the tree is not the series any more: no build
+	elif ! git -C "$src" am -q --keep-cr "$repo/patches/$p" > "$logs/$step.am" 2>&1; then
 		git -C "$src" am --abort > /dev/null 2>&1
-		for c in $(seq 0 $((nc - 1))); do
-			i=$((i + 1))
-			echo "not ok $i series: [${names[$c]}] $p does not apply"
-		done
+		broken=$p
+		echo "# $p does not apply:"
 		sed 's/^/# /' "$logs/$step.am" | head -5
-		continue
+		if [ -z "$quick" ]; then
+			for c in $(seq 0 $((nc - 1))); do
+				i=$((i + 1))
+				echo "not ok $i series: [${names[$c]}] $p does not apply"
+			done
+			continue
+		fi
 	fi
 	[ -z "$quick" ] || [ "$k" = "$np" ] || continue
+	if [ -n "$quick" ] && [ -n "$broken" ]; then
+		for c in $(seq 0 $((nc - 1))); do
+			i=$((i + 1))
+			echo "not ok $i series: [${names[$c]}] no build: $broken does not apply"
+		done
+		continue
+	fi
 	for c in $(seq 0 $((nc - 1))); do build "$step" "$c"; done
 done
 echo "# series-check: ${np} patches x ${nc} configurations in $(( $(date +%s) - t0 )) s"
