@@ -29,7 +29,7 @@ OUT_STOCK_DEBUG := $(B)/stock/out-debug
 
 PACKAGES := qemu-system-x86 busybox-static flex bison bc libelf-dev libssl-dev \
 	cpio ccache procps gnuplot-nox liburcu-dev xz-utils gcc make libc6-dev git \
-	python3 perl rsync
+	python3 perl rsync file libnuma-dev liburing-dev
 # series-check builds a !MMU riscv64 kernel too (harness/series-check.sh).
 SERIES_PACKAGES := gcc-riscv64-linux-gnu
 OVERLAY  := $(shell $(H)/overlay-files.sh 2>/dev/null)
@@ -42,12 +42,17 @@ BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 
 DUMP_EXPECTED := $(CURDIR)/harness/expected/dump-stock.txt
 
+# The kernel's own selftests (tools/testing/selftests/{proc,mm}), built
+# static against the patched UAPI headers, run under stock and patched.
+PEER        := $(B)/peer
+PEER_INITRD := $(B)/initramfs-peer.cpio.gz
+
 TEST_CFLAGS := -static -O2 -g -Wall -Wno-unused-function -pthread \
 	-I$(SRC)/tools/testing/selftests/proc -I$(OUT_DEBUG)/usr-headers/include \
 	-Itools/testing/selftests/proc
 
 .PHONY: all deps kernel kernel-bench stock stock-debug initramfs run check record-expected series-check deps-series stress counter-contention \
-	bench tree export clean help selftests
+	bench tree export clean help selftests peer peer-initramfs
 
 all: kernel
 
@@ -123,13 +128,23 @@ $(B)/initramfs.cpio.gz: $(TEST_BINS) $(BENCH_BINS) $(H)/init.sh $(wildcard $(H)/
 	@cp $(TEST_BINS) $(B)/tests.stage/
 	$(H)/mkinitramfs.sh $@ $(B)/tests.stage $(B)/bench
 
+## peer-initramfs: the initramfs plus the peer selftests (/peer), for the peer suite
+# build-peer.sh rebuilds only when the headers or the sources changed (it
+# leaves built.txt alone otherwise), and the archive follows built.txt and
+# the main initramfs (which follows the suites and init.sh).
+peer-initramfs: kernel initramfs
+	@$(H)/build-peer.sh $(SRC) $(OUT_DEBUG)/usr-headers/include $(PEER)
+	@if [ ! -f $(PEER_INITRD) ] || [ -n "$$(find $(PEER)/built.txt $(B)/initramfs.cpio.gz -newer $(PEER_INITRD))" ]; then \
+		$(H)/mkinitramfs.sh $(PEER_INITRD).tmp $(B)/tests.stage $(B)/bench $(PEER) && mv $(PEER_INITRD).tmp $(PEER_INITRD); \
+	fi
+
 ## run: boot the patched kernel and show the feature on a real process
 run: deps kernel initramfs
 	@$(H)/qemu.sh -t 600 $(OUT_DEBUG)/arch/x86/boot/bzImage $(B)/initramfs.cpio.gz run $(B)/logs/run
 	@grep -q '^SUITE-DONE' $(B)/logs/run/results.log || { echo "the guest did not finish; console: $(B)/logs/run/console.log"; exit 1; }
 
 ## check: all tests (guest selftests under the debug kernel + host checks)
-check: deps kernel initramfs
+check: deps kernel stock-debug initramfs peer-initramfs
 	@rm -rf $(B)/logs/check && mkdir -p $(B)/logs/check
 	@$(H)/qemu.sh -t 2400 $(OUT_DEBUG)/arch/x86/boot/bzImage $(B)/initramfs.cpio.gz check $(B)/logs/check/guest >/dev/null
 	@grep -E '^(not )?ok |^# PROGRAM|^SUITE|^QEMU' $(B)/logs/check/guest/results.log || true
@@ -147,7 +162,18 @@ check: deps kernel initramfs
 	@$(H)/vma-userland.sh $(SRC) $(B)/logs/check/vma/vma.tap
 	@# No ioctl number or struct layout of linux/fs.h that 6.12 has changes.
 	@$(H)/uapi-check.sh $(TARBALL) $(OUT_DEBUG)/usr-headers/include $(B)/logs/check/uapi/uapi.tap | grep -E '^(not )?ok |^# '
+	@# The kernel's own proc and mm selftests: stock and patched debug
+	@# kernels must give the same result per program and per TAP case.
+	@$(H)/run-peer.sh $(OUT_DEBUG)/arch/x86/boot/bzImage $(OUT_STOCK_DEBUG)/arch/x86/boot/bzImage \
+		$(PEER_INITRD) $(PEER)/built.txt $(B)/logs/check $(B)/logs/peer
 	@$(H)/verdict.sh $(B)/logs/check/*
+
+## peer: only the peer part of check (the kernel's own selftests, stock vs patched debug kernels); ONLY=prog
+peer: deps kernel stock-debug initramfs peer-initramfs
+	@rm -rf $(B)/logs/peer-only && mkdir -p $(B)/logs/peer-only
+	@$(H)/run-peer.sh $(OUT_DEBUG)/arch/x86/boot/bzImage $(OUT_STOCK_DEBUG)/arch/x86/boot/bzImage \
+		$(PEER_INITRD) $(PEER)/built.txt $(B)/logs/peer-only $(B)/logs/peer
+	@$(H)/verdict.sh $(B)/logs/peer-only/*
 
 ## stress: the storm (readers vs every kind of VMA churn) under the debug kernel for DURATION seconds
 DURATION ?= 600
@@ -242,4 +268,4 @@ export:
 	$(H)/export-tree.sh $(TREE) $(CURDIR)
 
 clean:
-	rm -rf $(B)/out-* $(B)/tests $(B)/bench $(B)/logs $(B)/initramfs.cpio.gz
+	rm -rf $(B)/out-* $(B)/tests $(B)/bench $(B)/logs $(B)/initramfs.cpio.gz $(B)/peer $(PEER_INITRD)

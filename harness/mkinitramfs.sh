@@ -1,11 +1,12 @@
 #!/bin/bash
-# mkinitramfs.sh OUT.cpio.gz TESTDIR BENCHDIR
+# mkinitramfs.sh OUT.cpio.gz TESTDIR BENCHDIR [PEERDIR]
 #
 # busybox-static, our static selftests (TESTDIR) and bench tools (BENCHDIR),
 # the suites, and real procps-ng clients (pmap, ps, free) copied from the
-# host with the shared libraries they load.
+# host with the shared libraries they load.  PEERDIR (harness/build-peer.sh's
+# output: peer-run, proc/ and mm/) becomes /peer, for the peer suite.
 set -euo pipefail
-out=$(realpath -m "$1") tests=$2 bench=$3
+out=$(realpath -m "$1") tests=$2 bench=$3 peer=${4:-}
 here=$(dirname "$(realpath "$0")")
 root=$(mktemp -d)
 chmod 755 "$root"	# mktemp makes it 0700: "/" of the guest, which users must traverse
@@ -19,6 +20,14 @@ cp "$here"/suites/*.sh "$root/suites/"
 for d in "$tests" "$bench"; do [ -d "$d" ] || { echo "missing $d" >&2; exit 1; }; done
 find "$tests" -maxdepth 1 -type f -executable -exec cp {} "$root/tests/" \;
 find "$bench" -maxdepth 1 -type f -executable -exec cp {} "$root/bench/" \;
+if [ -n "$peer" ]; then
+	[ -x "$peer/peer-run" ] || { echo "missing $peer/peer-run" >&2; exit 1; }
+	mkdir -p "$root/peer/proc" "$root/peer/mm"
+	cp "$peer/peer-run" "$root/peer/"
+	for d in proc mm; do
+		find "$peer/$d" -maxdepth 1 -type f -executable -exec cp {} "$root/peer/$d/" \;
+	done
+fi
 # The dump suite's workload at the head of the archive ("./0" sorts first),
 # so its inode number, which pmap and smaps print, does not depend on what
 # else the initramfs holds.
