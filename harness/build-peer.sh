@@ -44,10 +44,11 @@ mkdir -p "$out/proc" "$out/mm" "$out/logs"
 
 gcc -static -O2 -Wall -o "$out/peer-run" "$here/peer/peer-run.c" || exit 1
 
-# -isystem HEADERS ahead of /usr/include: proc's Makefile does not add
-# KHDR_INCLUDES itself (it relies on installed headers), mm's does.
+# HEADERS first: proc's Makefile adds no KHDR_INCLUDES, only TOOLS_INCLUDES
+# (-isystem tools/include/uapi, whose linux/fs.h is the stock one), so
+# -I (searched before every -isystem directory) in USERCFLAGS for both.
 common=(CC=gcc "USERLDFLAGS=-static" "KHDR_INCLUDES=-isystem $hdrs"
-	"USERCFLAGS=-isystem $hdrs" -s --no-print-directory)
+	"USERCFLAGS=-I$hdrs" -s --no-print-directory)
 
 proc_progs=$(make -s --no-print-directory -C "$st/proc" -f - print-progs <<'EOF'
 include Makefile
