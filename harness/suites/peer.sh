@@ -89,7 +89,7 @@ SKIP mm/uffd-unit-tests -f poison :: poison faults 32 MB (the size is fixed) one
 SKIP mm/uffd-unit-tests -f sigbus :: sigbus and sigbus-wp fault 32 MB (the size is fixed) one SIGBUS per page: over 10 minutes per kernel under TCG + KASAN
 SKIP mm/uffd-unit-tests -f events :: events and events-wp fault 32 MB (the size is fixed) one uffd event per page: over 10 minutes per kernel under TCG + KASAN
 120 mm/ksm_tests -M -p 10
-120 mm/ksm_tests -U
+SKIP mm/ksm_tests -U :: flaky on stock: in 1 of 2 full runs it failed at once (0 s, "not ok 1 KSM unmerging") on the stock kernel and passed on the patched one, right after ksm_tests -M; the cause (KSM state left by -M, or ksmd timing under TCG + KASAN) is not found yet, and a comparison that fails on stock proves nothing about the series
 120 mm/ksm_tests -Z -p 10 -z 0
 120 mm/ksm_tests -Z -p 10 -z 1
 120 mm/ksm_tests -N -m 1
