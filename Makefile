@@ -195,7 +195,8 @@ BENCH_SECS ?= 3
 BENCH_ONLY ?=
 # Operations whose guest instructions the insnprof QEMU plugin counts
 # exactly, per kernel function (bench/profile.c, harness/insnprof.sh).
-INSNPROF_OPS := fault munmap split mremap smaps:sparse smaps_rollup:sparse \
+INSNPROF_OPS := fault munmap split mremap split:1:2 split:256:2 split:256:64 \
+	split:4096:64 mremap_part smaps:sparse smaps_rollup:sparse \
 	smaps:dense smaps_rollup:dense maps:sparse query:sparse
 bench: deps kernel-bench stock initramfs counter-contention
 	@mkdir -p $(B)/logs/bench bench/results/raw
@@ -205,7 +206,7 @@ bench: deps kernel-bench stock initramfs counter-contention
 		if [ "$(BENCH_ONLY)" != icount ]; then \
 			echo "  BENCH   $$k: interference (multi-threaded TCG)"; \
 			$(H)/qemu.sh -t 2400 -m 2G -a "label=$$k reps=$(BENCH_REPS) secs=$(BENCH_SECS)" \
-				$$img $(B)/initramfs.cpio.gz bench $(B)/logs/bench/$$k | grep --line-buffered '^BENCH interference'; \
+				$$img $(B)/initramfs.cpio.gz bench $(B)/logs/bench/$$k | grep --line-buffered '^BENCH \(interference\|faultscale\)'; \
 			runs="$$k"; \
 		fi; \
 		if [ "$(BENCH_ONLY)" != interference ]; then \
@@ -224,7 +225,7 @@ bench: deps kernel-bench stock initramfs counter-contention
 		for op in $(INSNPROF_OPS); do \
 			echo "  BENCH   insnprof $$op: exact instruction counts, stock and patched"; \
 			$(H)/insnprof.sh $$op 12 | sed -n 1p; \
-			cp $(B)/logs/insnprof/$${op/:/_}/diff.txt bench/results/raw/insnprof-$${op/:/_}.txt; \
+			cp $(B)/logs/insnprof/$${op//:/_}/diff.txt bench/results/raw/insnprof-$${op//:/_}.txt; \
 		done; \
 	fi
 	python3 $(H)/bench-report.py bench/results/raw bench/results

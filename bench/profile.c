@@ -13,6 +13,11 @@
  *   mremap     20 x mremap-move a populated 1 MiB area
  *              (both next to a populated 1 MiB area they merge with, as in
  *              maintcost: half of a 2 MiB VMA)
+ *   split:MIB:STRIDE  20 x mprotect one page in the middle of a MIB MiB
+ *              anonymous VMA, every STRIDE-th page populated (THP off), and
+ *              back: two splits and a three-way merge of a big VMA
+ *   mremap_part  20 x mremap-move 1 MiB out of the middle of a populated
+ *              8 MiB VMA and back into the hole (a split, a move, a merge)
  *   FILE:LAYOUT  one read of /proc/PID/FILE (maps, smaps, smaps_rollup),
  *              or "query": PROCMAP_QUERY_VMA_RSS of every VMA, of a
  *              process with the layout sparse or dense (as readcost)
@@ -85,6 +90,30 @@ int main(int argc, char **argv)
 	const char *op = argc > 1 ? argv[1] : "";
 	char *p, *q, *colon = strchr(op, ':');
 
+	if (!strncmp(op, "split:", 6)) {
+		unsigned long mib = strtoul(op + 6, &q, 10), size = mib * MiB;
+		unsigned long stride = *q == ':' ? strtoul(q + 1, NULL, 10) : 1;
+
+		if (!mib || !stride)
+			return 2;
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED)
+			return 1;
+		madvise(p, size, MADV_NOHUGEPAGE);
+		for (unsigned long off = 0; off < size; off += stride * PAGE)
+			p[off] = 1;
+		q = p + size / 2 + PAGE;	/* not on a table boundary */
+		mprotect(q, PAGE, PROT_READ);	/* warm */
+		mprotect(q, PAGE, PROT_READ | PROT_WRITE);
+		count_on();
+		for (int i = 0; i < 20; i++) {
+			mprotect(q, PAGE, PROT_READ);
+			mprotect(q, PAGE, PROT_READ | PROT_WRITE);
+		}
+		count_off();
+		return 0;
+	}
 	if (colon) {
 		*colon = 0;
 		return read_proc(op, colon + 1);
@@ -132,8 +161,26 @@ int main(int argc, char **argv)
 			}
 		}
 		count_off();
+	} else if (!strcmp(op, "mremap_part")) {
+		char *hole;
+
+		p = map_rw(8 * MiB);
+		madvise(p, 8 * MiB, MADV_NOHUGEPAGE);
+		touch_pages(p, 8 * MiB);
+		hole = p + 3 * MiB + PAGE;
+		q = mmap(NULL, MiB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		count_on();
+		for (int i = 0; i < 20; i++) {
+			if (mremap(i & 1 ? q : hole, MiB, MiB,
+				   MREMAP_MAYMOVE | MREMAP_FIXED,
+				   i & 1 ? hole : q) == MAP_FAILED) {
+				perror("mremap");
+				return 1;
+			}
+		}
+		count_off();
 	} else {
-		fprintf(stderr, "usage: %s fault|munmap|split|mremap|FILE:LAYOUT\n",
+		fprintf(stderr, "usage: %s fault|munmap|split|split:MIB:STRIDE|mremap|mremap_part|FILE:LAYOUT\n",
 			argv[0]);
 		return 2;
 	}

@@ -29,6 +29,7 @@ readcost = {}   # (kernel, layout, file) -> median us per read
 readinfo = {}   # (kernel, layout) -> (reads, lines of maps), when the line has them
 maintcost = {}  # (kernel, scenario) -> (median us per batch, batch)
 objsize = {}    # (kernel, slab cache) -> object size
+faultscale = collections.defaultdict(list)  # (kernel, mode) -> [faults per second]
 for path in sorted(glob.glob(os.path.join(raw, '*.log'))):
     for line in open(path, errors='replace'):
         line = line.strip()
@@ -52,6 +53,9 @@ for path in sorted(glob.glob(os.path.join(raw, '*.log'))):
         elif line.startswith('BENCH maintcost '):
             f = dict(kv.split('=', 1) for kv in line.split()[2:] if '=' in kv)
             maintcost[(f['kernel'], f['scenario'])] = (float(f['us']), f['per'])
+        elif line.startswith('BENCH faultscale '):
+            f = dict(kv.split('=', 1) for kv in line.split()[2:] if '=' in kv)
+            faultscale[(f['kernel'], f['mode'])].append(float(f['faults_per_s']))
         elif line.startswith('BENCH objsize '):
             f = dict(kv.split('=', 1) for kv in line.split()[2:] if '=' in kv)
             objsize[(f['kernel'], f['cache'])] = int(f['bytes'])
@@ -280,6 +284,11 @@ INSNPROF_OPS = [
     ('munmap', 'munmap of those 64 MiB', 16384, 'page'),
     ('split', 'mprotect split + merge in a populated 2 MiB VMA', 200, 'round'),
     ('mremap', 'mremap move of half a populated 2 MiB VMA and back', 20, 'move'),
+    ('split_1_2', 'mprotect split + merge mid 1 MiB VMA, every 2nd page populated', 20, 'round'),
+    ('split_256_2', 'mprotect split + merge mid 256 MiB VMA, every 2nd page populated', 20, 'round'),
+    ('split_256_64', 'mprotect split + merge mid 256 MiB VMA, every 64th page populated', 20, 'round'),
+    ('split_4096_64', 'mprotect split + merge mid 4 GiB VMA, every 64th page populated', 20, 'round'),
+    ('mremap_part', 'mremap of 1 MiB out of a populated 8 MiB VMA and back', 20, 'move'),
     ('smaps_sparse', 'read smaps, sparse layout', 10000, 'VMA'),
     ('smaps_rollup_sparse', 'read smaps_rollup, sparse layout', 10000, 'VMA'),
     ('smaps_dense', 'read smaps, dense layout', 3000, 'VMA'),
@@ -349,11 +358,34 @@ for scen, lim in [('fault_4k', 1.01), ('mmap_touch_munmap', 1.05), ('mprotect_sp
     if st and pa:
         w(f'| {scen} cost (instructions), patched/stock <= {lim:.2f} | {pa / st:.3f} | 1.000 | '
           f'{"PASS" if pa / st <= lim else "FAIL"} |')
-for op, lim, what in [('fault', 1.01, 'first-touch 4 KiB fault'), ('split', 1.05, 'mprotect split/merge')]:
+for op, lim, what in [('fault', 1.005, 'first-touch 4 KiB fault'), ('split', 1.05, 'mprotect split/merge'),
+                      ('split_256_2', 1.25, 'split+merge mid 256 MiB VMA, every 2nd page'),
+                      ('split_256_64', 1.25, 'split+merge mid 256 MiB VMA, every 64th page'),
+                      ('mremap_part', 1.25, 'mremap of part of a populated VMA'),
+                      ('mremap', 1.25, 'mremap move of a populated VMA')]:
     if op in insnprof:
         st, pa, _ = insnprof[op]
         w(f'| {what} cost (exact instruction count, insnprof), patched/stock <= {lim:.2f} | '
           f'{pa / st:.4f} | 1.0000 | {"PASS" if pa / st <= lim else "FAIL"} |')
+# Issue 16: threads faulting their own page tables of one VMA share no line.
+fs = {k: med(v) for k, v in faultscale.items()}
+if all(fs.get((k, m)) for k in ('stock', 'patched') for m in ('same', 'separate')):
+    same = fs[('patched', 'same')] / fs[('stock', 'same')]
+    ctl = fs[('patched', 'separate')] / fs[('stock', 'separate')]
+    spread = lambda k, m: f"{min(faultscale[(k, m)]) / 1e3:.0f}-{max(faultscale[(k, m)]) / 1e3:.0f}k"
+    w(f'| faults/s of one thread per vCPU in one VMA, patched/stock >= 0.95 (multi-threaded TCG; '
+      f'patched {spread("patched", "same")}, stock {spread("stock", "same")}) | {same:.3f} | 1.000 | '
+      f'{"PASS" if same >= 0.95 else "FAIL"} |')
+    w(f'| control: the same threads in a VMA each, patched/stock ~1.0 | {ctl:.3f} | 1.000 | '
+      f'{"quiet" if 0.9 <= ctl <= 1.1 else "NOISY: repeat the run"} |')
+# Issue 16: the cost of a split does not grow with the VMA (patched, per round).
+sizes = [op for op in ('split_1_2', 'split_256_64', 'split_4096_64') if op in insnprof]
+if len(sizes) == 3:
+    per = [insnprof[op][1] for op in sizes]
+    r = max(per) / min(per)
+    w(f'| split+merge cost, patched, largest/smallest of 1 MiB, 256 MiB, 4 GiB VMAs <= 1.25 | '
+      f'{r:.3f} | {max(insnprof[op][0] for op in sizes) / min(insnprof[op][0] for op in sizes):.3f} | '
+      f'{"PASS" if r <= 1.25 else "FAIL"} |')
 q1, q1g = readcost.get(('patched', 'rss1', 'query')), readcost.get(('patched', 'rss1024', 'query'))
 if q1 and q1g:
     r = q1g / q1
@@ -364,7 +396,7 @@ if qs and ms:
     w(f'| query time of 10,000 VMAs (sparse) / maps read time <= 1.00 | {r:.2f} | | {"PASS" if r <= 1.0 else "FAIL"} |')
 if objsize:
     grow = sum(objsize.get(('patched', c), 0) - objsize.get(('stock', c), 0) for c in {c for _, c in objsize})
-    w(f'| per-VMA objects grow by <= 32 bytes | {grow:+d} B | | {"PASS" if grow <= 32 else "FAIL"} |')
+    w(f'| per-VMA objects grow by 0 bytes | {grow:+d} B | | {"PASS" if grow <= 0 else "FAIL"} |')
 w('')
 w('Not yet measured here: file-backed, shmem and THP-mapped memory in the reader-cost')
 w('layouts (all private anonymous 4 KiB pages, THP off), several concurrent readers,')

@@ -1,29 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-VMA rss counters.
+ * What a VMA maps, from the counts of its page tables.
  *
- * vma->vm_rss[] counts, like mm->rss_stat[], the file, anon and shmem pages
- * and the swap entries a VMA maps, plus (in the top bits of the first three)
- * its PMD mappings of THPs.  Every place that changes the mm's counters
- * charges the VMA it found the entries in, with vma_add_counter() and
- * friends, under the lock that protects those entries.  So the counters of
- * a VMA change only where its entries change, and only the operations that
- * move entries from one VMA to another need more:
+ * ptdesc->pt_rss of each PTE table counts, like mm->rss_stat[], the file,
+ * anon and shmem pages and the swap entries its entries map.  Every place
+ * that changes the mm's rss counters for a PTE charges the table that holds
+ * it, with pte_add_counter() and friends, under that table's lock, which
+ * the code that changes the entry holds anyway: a fault adds to a line its
+ * lock already owns, and threads faulting different tables share nothing
+ * new.  Entries that move between tables (mremap's move_ptes(), UFFDIO_MOVE)
+ * move their counts under both locks; tables that move whole (mremap of
+ * whole PMDs or PUDs) take their counts with them; splitting or merging a
+ * VMA moves no entry and so no count.
  *
- *  - split and merge (mm/vma.c) move a boundary: the entries on one side of
- *    it are counted here, under the locks vma_prepare() takes, and moved;
- *  - a VMA removed by a merge is folded into the one that absorbs it;
- *  - mremap and UFFDIO_MOVE move entries one by one (or a page table at a
- *    time) and move their counts with them, under the page table locks;
- *    mremap of a whole VMA moves its counts at once when it is done;
- *  - vm_area_dup() zeroes the copy's counters (fork's copy_page_range()
- *    charges the child's VMAs as it copies).
+ * What a VMA maps is then (vma_rss_sum()) the counts of the tables that lie
+ * inside it, plus a count of the entries of the at most two tables it
+ * shares with its neighbours, plus its huge PMDs: one look per 2 MiB of the
+ * VMA instead of one per page, and nothing that grows with what it maps.
  *
- * What is counted is what zap_pte_range() and zap_huge_pmd() uncount: a
- * present PTE with a normal page, a migration or device entry (as the
- * folio's type), a swap entry; a PMD that maps a THP or holds its migration
- * entry (as HPAGE_PMD_NR pages and one PMD).  Not the zero pages, PFN maps,
- * DAX, hugetlb, hwpoison entries or PTE markers.
+ * What is counted is what zap_pte_range() uncounts: a present PTE with a
+ * normal page, a migration or device entry (as the folio's type), a swap
+ * entry; not the zero pages, PFN maps, DAX, hugetlb, hwpoison entries or PTE
+ * markers.  A huge PMD that maps a THP or holds its migration entry is seen
+ * in the PMD, as HPAGE_PMD_NR pages and one PMD.
  */
 #include <linux/mm.h>
 #include <linux/debugfs.h>
@@ -110,6 +109,7 @@ static bool vma_rss_count_pmd_range(struct vm_area_struct *vma, pmd_t *pmd,
 	return true;
 }
 
+#ifdef CONFIG_DEBUG_VM
 /* The verifier's walk: every entry classified by its page. */
 static int vma_rss_count_pmd(pmd_t *pmd, unsigned long addr,
 			     unsigned long end, struct mm_walk *walk)
@@ -142,8 +142,7 @@ static const struct mm_walk_ops vma_rss_count_ops = {
 /*
  * Count what [@start, @end) of @vma maps into @count (zeroed first), with a
  * page walk that classifies every entry by its page: the reference the
- * verifier compares the counters with, and vma_rss_count_range()'s way for
- * VMAs that are not private anonymous.
+ * verifier compares the counts with.
  */
 static void vma_rss_walk_range(struct vm_area_struct *vma, unsigned long start,
 			       unsigned long end, struct vma_rss_count *count)
@@ -154,249 +153,127 @@ static void vma_rss_walk_range(struct vm_area_struct *vma, unsigned long start,
 		return;
 	walk_page_range_vma(vma, start, end, &vma_rss_count_ops, count);
 }
-
-/* Move @count from @from to @to; the sum over the mm stays the same. */
-void vma_rss_move(struct vm_area_struct *from, struct vm_area_struct *to,
-		  const struct vma_rss_count *count)
-{
-	int i;
-
-	if (from == to)
-		return;
-	for (i = 0; i < NR_MM_COUNTERS; i++) {
-		if (!count->raw[i])
-			continue;
-		vma_rss_add(from, i, -count->raw[i]);
-		vma_rss_add(to, i, count->raw[i]);
-	}
-}
-
-#ifdef CONFIG_TRANSPARENT_HUGEPAGE
-/* The huge @pmd moved from @from to @to (mremap, UFFDIO_MOVE). */
-void vma_rss_move_pmd(struct vm_area_struct *from, struct vm_area_struct *to,
-		      pmd_t pmd)
-{
-	struct vma_rss_count count = {};
-	int member = vma_rss_pmd_member(from, pmd);
-
-	if (member < 0)
-		return;
-	count.raw[member] = HPAGE_PMD_NR + VMA_RSS_PMD_ONE;
-	vma_rss_move(from, to, &count);
-}
 #endif
 
 /*
- * The counter that counts an entry in every page of @vma, if the others
- * are zero (and it counts no PMD): a populated heap or stack.  A page holds
- * at most one counted entry (a PMD-mapped THP counts HPAGE_PMD_NR pages for
- * as many), so a counter as large as the VMA leaves room for nothing else,
- * and any part of the VMA maps one entry of that kind per page.
+ * Add the counts of the PTE table at @pmd, which lies wholly inside @vma,
+ * or its huge PMD, to @count.  Without the table's lock: each change of its
+ * counts is one store, so this reads one state of the table.
+ * Return: false if the PMD changed under us (look again).
  */
-static int vma_rss_full_member(struct vm_area_struct *vma)
+static bool vma_rss_sum_table(struct vm_area_struct *vma, pmd_t *pmd,
+			      unsigned long addr, struct vma_rss_count *count)
 {
-	long pages = vma_pages(vma);
-	int i, member = -1;
+	unsigned long pt_rss;
+	pmd_t pmdval;
+	pte_t *pte;
+	int i;
 
-	for (i = 0; i < NR_MM_COUNTERS; i++) {
-		long raw = vma_rss_read(vma, i);
-
-		if (!raw)
-			continue;
-		if (raw != pages || member >= 0)
-			return -1;
-		member = i;
+	pmdval = pmdp_get_lockless(pmd);
+	if (!pmd_present(pmdval) || pmd_leaf(pmdval)) {
+		/* A THP, its migration entry, or not ours to count. */
+		return vma_rss_count_pmd_range(vma, pmd, addr, addr + PMD_SIZE,
+					       vma_rss_anon_only(vma), count);
 	}
-	return member;
+	/* RCU keeps a table that khugepaged retracts meanwhile. */
+	pte = pte_offset_map(pmd, addr);
+	if (!pte)
+		return false;
+	/* Pairs with the WRITE_ONCE() in pt_rss_store(). */
+	pt_rss = READ_ONCE(virt_to_ptdesc(pte)->pt_rss);
+	pte_unmap(pte);
+	for (i = 0; i < NR_MM_COUNTERS; i++)
+		count->raw[i] += pt_rss_get(pt_rss, i);
+	return true;
 }
 
+/* Looks at a PMD that keeps changing under __vma_rss_sum(). */
+#define VMA_RSS_PMD_TRIES	4
+
 /**
- * vma_rss_count_range - count what a range of a VMA maps
- * @vma: the VMA
- * @start: start of the range, in @vma
- * @end: end of the range, in @vma
- * @count: the counts (zeroed first), in the format of vma->vm_rss[]
+ * vma_rss_sum - what a VMA maps, from the counts of its page tables
+ * @vma: the VMA, held by the caller (its read lock, or mmap_lock)
+ * @count: set to the counts, in the format of struct vma_rss_count
+ * @stop: stop at the first entry found (for vma_rss_none())
  *
- * Exact only if the caller excludes every writer of those entries: mmap_lock
- * and the VMA locks exclude faults, the rmap locks exclude reclaim,
- * migration and truncation (split, merge, mremap's whole-table moves).  A
- * THP that straddles @start or @end is counted whole: the caller splits it
- * first.  Cheaper than the verifier's page walk (vma_rss_walk_range()): no
- * walk at all for a VMA whose counters say it has an entry in every page,
- * and for a private anonymous VMA a descent of its own that counts present
- * PTEs without looking at their pages (no PUD maps anonymous pages).
+ * The tables that lie inside @vma give their counts; the parts of the at
+ * most two tables it shares with its neighbours are counted entry by entry
+ * (under their locks), as are huge PMDs.  The cost is one look per PMD of
+ * the VMA plus at most two partial tables, whatever the VMA maps.  Faults
+ * and reclaim go on meanwhile, as they do under a page walk: each table is
+ * read as of one moment, and an entry that changes kind (swap-out) is seen
+ * as one kind or the other, never neither.
  */
-void vma_rss_count_range(struct vm_area_struct *vma, unsigned long start,
-			 unsigned long end, struct vma_rss_count *count)
+static void __vma_rss_sum(struct vm_area_struct *vma,
+			  struct vma_rss_count *count, bool stop)
 {
-	unsigned long addr, next;
-	int member;
+	unsigned long addr, next, end = vma->vm_end;
+	bool anon = vma_rss_anon_only(vma);
+	int tries;
 	pmd_t *pmd;
 
-	mmap_assert_locked(vma->vm_mm);
-	member = vma_rss_full_member(vma);
-	if (member >= 0) {
-		memset(count, 0, sizeof(*count));
-		count->raw[member] = (end - start) >> PAGE_SHIFT;
-		return;
-	}
-	if (!vma_rss_anon_only(vma)) {
-		vma_rss_walk_range(vma, start, end, count);
-		return;
-	}
 	memset(count, 0, sizeof(*count));
-	for (addr = start; addr < end; addr = next) {
+	if (is_vm_hugetlb_page(vma))
+		return;
+	for (addr = vma->vm_start; addr < end; addr = next) {
 		next = pmd_addr_end(addr, end);
-		pmd = mm_find_pmd(vma->vm_mm, addr);
 		/*
-		 * No table (or it went away, which the caller's locks
-		 * exclude): nothing mapped there.
+		 * A PMD that changes as it is looked at (a THP split, a
+		 * table khugepaged retracts, which must be empty) is looked
+		 * at again; one that keeps changing maps nothing for long.
 		 */
-		if (pmd && !pmd_none(pmdp_get_lockless(pmd)))
-			vma_rss_count_pmd_range(vma, pmd, addr, next, true,
-						count);
-		cond_resched();
-	}
-}
-
-/*
- * [@start, @end), one end of @from, becomes part of @to (split, or a merge
- * that moves a boundary): move the counts of what it maps.  Only the
- * smaller side of the boundary is counted; the other side's counts are
- * what @from has left.
- *
- * The caller holds what vma_prepare() takes: mmap_lock and both VMA locks
- * for writing, which exclude faults, GUP, madvise, khugepaged, KSM and
- * swapoff; and the i_mmap and anon_vma (root) locks for writing, which
- * exclude reclaim, migration, THP split, memory failure and truncation.
- * Nothing else changes the entries of either VMA, so the walk and the
- * counters agree.
- */
-void vma_rss_move_range(struct vm_area_struct *from,
-			struct vm_area_struct *to,
-			unsigned long start, unsigned long end)
-{
-	unsigned long size = from->vm_end - from->vm_start;
-	struct vma_rss_count count;
-	int i;
-
-	mmap_assert_write_locked(from->vm_mm);
-	vma_assert_write_locked(from);
-	vma_assert_write_locked(to);
-	if (WARN_ON_ONCE(start >= end || start < from->vm_start ||
-			 end > from->vm_end ||
-			 (start != from->vm_start && end != from->vm_end)))
-		return;
-
-	/* Nothing to move (guard pages, reservations, untouched memory). */
-	if (vma_rss_none(from))
-		return;
-
-	if (end - start <= size / 2) {
-		vma_rss_count_range(from, start, end, &count);
-	} else {
-		/* Count what stays in @from; the rest moves. */
-		if (start == from->vm_start)
-			vma_rss_count_range(from, end, from->vm_end, &count);
-		else
-			vma_rss_count_range(from, from->vm_start, start, &count);
-		for (i = 0; i < NR_MM_COUNTERS; i++)
-			count.raw[i] = vma_rss_read(from, i) - count.raw[i];
-	}
-	vma_rss_move(from, to, &count);
-}
-
-/*
- * The entries @src's counters count now all belong to @dst (@src is going
- * away, or mremap moved them all): take over its counts.  The exchange
- * leaves @src at zero, so a late charge to @src (anon rmap can reach a VMA
- * removed by a merge until anon_vma_merge()) shows as a leak at
- * vm_area_free() rather than vanishing.
- */
-void vma_rss_fold(struct vm_area_struct *dst, struct vm_area_struct *src)
-{
-	long raw;
-	int i;
-
-	for (i = 0; i < NR_MM_COUNTERS; i++) {
-		raw = atomic_long_xchg(&src->vm_rss[i], 0);
-		if (raw)
-			vma_rss_add(dst, i, raw);
-	}
-}
-
-/*
- * A copy of a VMA (vm_area_dup()) maps nothing yet, and nothing is taken
- * from it: the copy of vm_rss_seq may show a decrement of the original in
- * flight (reclaim runs during fork), which would never end here.
- */
-void vma_rss_zero(struct vm_area_struct *vma)
-{
-	int i;
-
-	for (i = 0; i < NR_MM_COUNTERS; i++)
-		atomic_long_set(&vma->vm_rss[i], 0);
-	atomic_long_set(&vma->vm_rss_seq, 0);
-}
-
-/* Quick attempts of vma_rss_snapshot() before it gives up. */
-#define VMA_RSS_SNAPSHOT_TRIES	8
-
-/**
- * vma_rss_snapshot - read all of a VMA's counters as of one moment
- * @vma: the VMA, which the caller keeps from being freed (VMA lock or RCU)
- * @count: the counters, in the format of vma->vm_rss[]
- *
- * The counters are separate atomics, and a change of kind (swap-out: anon
- * to swap) updates two of them: read one by one, a VMA that maps one page
- * can read as mapping nothing.  Every update that takes something away is
- * bracketed by vma_rss_take_begin() and vma_rss_take_end(), so if none was
- * in flight when vm_rss_seq was read first and none began or ended before
- * it was read again, no counter went down in between: each one read is at
- * least what it was at the first read, and a VMA that read as mapping
- * nothing mapped nothing then.  Increments (faults) are not bracketed: one
- * that is seen is one that happened.  Updates are short (under a page table
- * lock), so the reads are retried a few times before giving up.
- *
- * Return: true if @count is such a snapshot; false if the counters kept
- * changing (the caller must not conclude anything from them).
- */
-bool vma_rss_snapshot(struct vm_area_struct *vma, struct vma_rss_count *count)
-{
-	long seq;
-	int i, tries;
-
-	for (tries = 0; tries < VMA_RSS_SNAPSHOT_TRIES; tries++) {
-		/* Pairs with the full barrier in vma_rss_take_end(). */
-		seq = atomic_long_read_acquire(&vma->vm_rss_seq);
-		if (!(seq & VMA_RSS_SEQ_BUSY)) {
-			for (i = 0; i < NR_MM_COUNTERS; i++)
-				count->raw[i] = vma_rss_read(vma, i);
-			/* Pairs with the full barrier in vma_rss_take_begin(). */
-			smp_rmb();
-			if (atomic_long_read(&vma->vm_rss_seq) == seq)
-				return true;
+		for (tries = 0; tries < VMA_RSS_PMD_TRIES; tries++) {
+			pmd = mm_find_pmd(vma->vm_mm, addr);
+			if (!pmd || pmd_none(pmdp_get_lockless(pmd)))
+				break;
+			if (next - addr == PMD_SIZE ?
+			    vma_rss_sum_table(vma, pmd, addr, count) :
+			    vma_rss_count_pmd_range(vma, pmd, addr, next, anon,
+						    count))
+				break;
 		}
-		cpu_relax();
+		if (stop) {
+			/* Under RCU (vma_rss_pass_empty()): no resched. */
+			if (memchr_inv(count, 0, sizeof(*count)))
+				return;
+		} else {
+			cond_resched();
+		}
 	}
-	return false;
 }
 
-/* Whether @vma mapped nothing at one moment (see vma_rss_snapshot()). */
+/* The caller holds @vma: its read lock, or mmap_lock. */
+static void vma_rss_assert_held(struct vm_area_struct *vma)
+{
+#ifdef CONFIG_PER_VMA_LOCK
+	if (rwsem_is_locked(&vma->vm_lock->lock))
+		return;
+#endif
+	mmap_assert_locked(vma->vm_mm);
+}
+
+void vma_rss_sum(struct vm_area_struct *vma, struct vma_rss_count *count)
+{
+	vma_rss_assert_held(vma);
+	__vma_rss_sum(vma, count, false);
+}
+
+/* Whether @vma (held by the caller) maps nothing: see vma_rss_sum(). */
 bool vma_rss_none(struct vm_area_struct *vma)
 {
 	struct vma_rss_count count;
 
-	return vma_rss_snapshot(vma, &count) &&
-	       !memchr_inv(&count, 0, sizeof(count));
+	vma_rss_assert_held(vma);
+	__vma_rss_sum(vma, &count, true);
+	return !memchr_inv(&count, 0, sizeof(count));
 }
 
 #ifdef CONFIG_DEBUG_VM
 /*
  * Fault injection for the race tests (debugfs vma_rss/move_delay_us): spin
- * this long in the middle of vma_move_counter(), between the two counters,
- * so that readers can meet the change half done.  The caller holds a page
- * table lock: capped at 10 ms.
+ * this long in pte_move_counter(), after the entry changed kind and before
+ * its table's counts do, so that readers meet the change in flight.  The
+ * caller holds a page table lock: capped at 10 ms.
  */
 unsigned int vma_rss_move_delay_us;
 
@@ -439,14 +316,15 @@ bool vma_rss_maps_nothing(struct vm_area_struct *vma)
  * @addr: where to start: the first VMA ending above @addr
  * @first: set to the start of the first VMA passed over, if any
  *
- * A reader that only sums (smaps_rollup) need not lock a VMA that maps
- * nothing.  Under RCU, inside a read section of mm->mm_lock_seq, which every
- * mmap_lock writer enters and so every split, merge, move and unmap, an
- * anonymous VMA with zero rss counters adds nothing: its range and its
- * counts are those of one moment at which no writer changed them.  Faults
- * and reclaim may change the counters meanwhile, as they may under a page
- * walk.  File-backed VMAs (shmem swap is per file) and hugetlb are left to
- * the caller, as is everything if a writer comes or goes meanwhile.
+ * A reader that only sums (smaps_rollup) need not walk a VMA that maps
+ * nothing, nor look it up and lock it again for the walk.  Under RCU, inside
+ * a read section of mm->mm_lock_seq, which every mmap_lock writer enters and
+ * so every split, merge, move and unmap, each anonymous VMA is read-locked
+ * for as long as vma_rss_none() looks at its page tables; one that maps
+ * nothing adds nothing.  Faults and reclaim may map entries meanwhile, as
+ * they may under a page walk.  File-backed VMAs (shmem swap is per file)
+ * and hugetlb are left to the caller, as is everything if a writer comes or
+ * goes meanwhile.
  *
  * Return: where the caller goes on from (@addr if nothing was passed).
  */
@@ -457,6 +335,7 @@ unsigned long vma_rss_pass_empty(struct mm_struct *mm, unsigned long addr,
 	unsigned long end = addr, start = 0;
 	struct vm_area_struct *vma;
 	unsigned int seq;
+	bool none;
 	long n = 0;
 
 	if (!READ_ONCE(vma_rss_skip_walks))
@@ -469,7 +348,11 @@ unsigned long vma_rss_pass_empty(struct mm_struct *mm, unsigned long addr,
 		if (n == VMA_RSS_PASS_BATCH || READ_ONCE(vma->vm_file) ||
 		    READ_ONCE(vma->detached))
 			break;
-		if (!vma_rss_none(vma))
+		if (!vma_start_read(vma))
+			break;
+		none = !READ_ONCE(vma->detached) && vma_rss_none(vma);
+		vma_end_read(vma);
+		if (!none)
 			break;
 		if (!n++)
 			start = READ_ONCE(vma->vm_start);
@@ -490,46 +373,76 @@ out:
 
 #ifdef CONFIG_DEBUG_VM
 /* Unmapped entries were uncounted as they were zapped: nothing is left. */
-void vma_rss_check_free(struct vm_area_struct *vma)
+void pt_rss_check_free(struct ptdesc *ptdesc)
 {
-	int i;
-
-	for (i = 0; i < NR_MM_COUNTERS; i++)
-		WARN_ONCE(vma_rss_read(vma, i),
-			  "vma_rss: freeing VMA %lx-%lx flags %lx with counter %d = %lx\n",
-			  vma->vm_start, vma->vm_end, vma->vm_flags, i,
-			  vma_rss_read(vma, i));
-	WARN_ONCE(atomic_long_read(&vma->vm_rss_seq) & VMA_RSS_SEQ_BUSY,
-		  "vma_rss: freeing VMA %lx-%lx with an update in flight\n",
-		  vma->vm_start, vma->vm_end);
+	WARN_ONCE(ptdesc->pt_rss,
+		  "vma_rss: freeing a PTE table with counts %lx\n",
+		  ptdesc->pt_rss);
 }
 
 static atomic_long_t vma_rss_verified, vma_rss_mismatches;
 
-static void vma_rss_report(pid_t pid, struct vm_area_struct *vma, int member,
-			   long have, long walked)
+/*
+ * Check the counts of the PTE table at @pmd (covering @addr, PMD aligned)
+ * against its entries, each counted in the VMA that covers it.
+ */
+static int vma_rss_verify_table(struct mm_struct *mm, pid_t pid, pmd_t *pmd,
+				unsigned long addr)
 {
-	pr_err("vma_rss: pid %d VMA %lx-%lx flags %lx pgoff %lx file %pD counter %d: has %ld pages %ld PMDs, walk finds %ld pages %ld PMDs\n",
-	       pid, vma->vm_start, vma->vm_end, vma->vm_flags,
-	       vma->vm_pgoff, vma->vm_file, member,
-	       have & VMA_RSS_PAGES_MASK, have >> VMA_RSS_PMD_SHIFT,
-	       walked & VMA_RSS_PAGES_MASK, walked >> VMA_RSS_PMD_SHIFT);
+	struct vm_area_struct *vma;
+	struct vma_rss_count walked = {};
+	unsigned long pt_rss, a;
+	spinlock_t *ptl;	/* of the table */
+	pte_t *start, *pte, ptent;
+	int i, member, bad = 0;
+
+	start = pte_offset_map_lock(mm, pmd, addr, &ptl);
+	if (!start)
+		return 0;	/* a huge PMD, or none */
+	for (pte = start, a = addr; a < addr + PMD_SIZE; pte++, a += PAGE_SIZE) {
+		ptent = ptep_get(pte);
+		if (pte_none(ptent))
+			continue;
+		vma = vma_lookup(mm, a);
+		if (!vma) {
+			pr_err("vma_rss: pid %d entry %llx at %lx outside any VMA\n",
+			       pid, (u64)pte_val(ptent), a);
+			bad++;
+			continue;
+		}
+		member = vma_rss_pte_member(vma, a, ptent);
+		if (member >= 0)
+			walked.raw[member]++;
+	}
+	pt_rss = virt_to_ptdesc(start)->pt_rss;
+	pte_unmap_unlock(start, ptl);
+	for (i = 0; i < NR_MM_COUNTERS; i++) {
+		if (pt_rss_get(pt_rss, i) != walked.raw[i]) {
+			pr_err("vma_rss: pid %d table at %lx counter %d: has %lu, its entries are %ld\n",
+			       pid, addr, i, pt_rss_get(pt_rss, i),
+			       walked.raw[i]);
+			bad++;
+		}
+	}
+	return bad;
 }
 
 /*
- * Check that every VMA of @mm has the counts a walk of it finds, and that
- * they add up to the mm's counters.  With mmap_lock held for writing and
- * every i_mmap and anon_vma lock of the mm taken (mm_take_all_locks()),
- * nothing can change an entry of @mm, so any difference is a bug.  An exec
- * in progress is the exception for the sums: acct_arg_size() charges the
- * old mm for the new stack's pages.
+ * Check that every PTE table of @mm has the counts its entries make, that
+ * every VMA sums to what a walk of it finds, and that the VMAs add up to
+ * the mm's counters.  With mmap_lock held for writing and every i_mmap and
+ * anon_vma lock of the mm taken (mm_take_all_locks()), nothing can change
+ * an entry of @mm, so any difference is a bug.  An exec in progress is the
+ * exception for the sums: acct_arg_size() charges the old mm for the new
+ * stack's pages.
  */
 static int vma_rss_verify_mm(struct mm_struct *mm, pid_t pid)
 {
 	VMA_ITERATOR(vmi, mm, 0);
-	struct vma_rss_count walked, sum = {};
+	struct vma_rss_count walked, have, sum = {};
+	unsigned long addr, last_table = -1UL;
 	struct vm_area_struct *vma;
-	long have;
+	pmd_t *pmd;
 	s64 want;
 	int i, bad = 0;
 	int err;
@@ -541,15 +454,28 @@ static int vma_rss_verify_mm(struct mm_struct *mm, pid_t pid)
 		goto out;
 
 	for_each_vma(vmi, vma) {
+		if (is_vm_hugetlb_page(vma))
+			continue;
+		for (addr = vma->vm_start & PMD_MASK; addr < vma->vm_end;
+		     addr += PMD_SIZE) {
+			if (addr == last_table)
+				continue;
+			last_table = addr;
+			pmd = mm_find_pmd(mm, addr);
+			if (pmd)
+				bad += vma_rss_verify_table(mm, pid, pmd, addr);
+		}
 		vma_rss_walk_range(vma, vma->vm_start, vma->vm_end, &walked);
+		__vma_rss_sum(vma, &have, false);
 		for (i = 0; i < NR_MM_COUNTERS; i++) {
-			have = vma_rss_read(vma, i);
-			if (have != walked.raw[i]) {
-				vma_rss_report(pid, vma, i, have, walked.raw[i]);
+			if (have.raw[i] != walked.raw[i]) {
+				pr_err("vma_rss: pid %d VMA %lx-%lx flags %lx counter %d: sums to %lx, a walk finds %lx\n",
+				       pid, vma->vm_start, vma->vm_end,
+				       vma->vm_flags, i, have.raw[i],
+				       walked.raw[i]);
 				bad++;
 			}
-			sum.raw[i] += i == MM_SWAPENTS ? have :
-				      have & VMA_RSS_PAGES_MASK;
+			sum.raw[i] += vma_rss_count_pages(&have, i);
 		}
 		atomic_long_inc(&vma_rss_verified);
 	}
@@ -564,7 +490,7 @@ static int vma_rss_verify_mm(struct mm_struct *mm, pid_t pid)
 	mm_drop_all_locks(mm);
 	if (bad) {
 		atomic_long_add(bad, &vma_rss_mismatches);
-		WARN(1, "vma_rss: %d counters differ from a walk\n", bad);
+		WARN(1, "vma_rss: %d counts differ from a walk\n", bad);
 		err = -EUCLEAN;
 	}
 out:

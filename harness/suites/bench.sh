@@ -29,8 +29,14 @@ run() {	# run WAIT MODE:READER
 scenarios="mmap:none mmap:control mmap:maps mmap:smaps mmap:smaps_rollup fault:none fault:smaps mprotect:none mprotect:smaps"
 # The rss query exists on the patched kernel only.
 [ -e /sys/kernel/debug/vma_rss ] && scenarios="$scenarios mmap:query"
+# Faults of one thread per vCPU in its own page tables, one VMA or a VMA
+# each (the control): whether the kernel makes them share a cache line.
+ncpu=$(grep -c '^processor' /proc/cpuinfo)
 rep=1
 while [ $rep -le $reps ]; do
+	for m in same separate; do
+		/bench/faultscale $m $ncpu $secs | sed "s/^/BENCH faultscale kernel=$label rep=$rep /"
+	done
 	for s in $scenarios; do
 		run on $s
 	done

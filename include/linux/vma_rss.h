@@ -1,16 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Per-VMA rss counters: what moves them between VMAs (split, merge, mremap,
- * UFFDIO_MOVE), what counts them from the page tables, and what checks
- * them.  The counters themselves and the helpers that charge a VMA and its
- * mm together are in <linux/mm.h> (vma_add_counter()); see mm/vma_rss.c.
+ * What a VMA maps, from the rss counts of its page tables: what sums them,
+ * what counts entries one by one, and what checks them.  The counts
+ * themselves and the helpers that charge a table and its mm together are in
+ * <linux/mm.h> (pte_add_counter()); see mm/vma_rss.c.
  */
 #ifndef _LINUX_VMA_RSS_H
 #define _LINUX_VMA_RSS_H
 
 #include <linux/mm.h>
 
-/* Counts in the format of vma->vm_rss[] (pages, and PMDs above them). */
+/*
+ * What a VMA or a range maps, indexed like mm->rss_stat[]: pages and swap
+ * entries in the low VMA_RSS_PMD_SHIFT bits, and, for the file, anon and
+ * shmem counters, PMD mappings of THPs above them.  2^40 pages and 2^23 PMDs
+ * (4 PiB, 16 TiB) bound what one VMA can map.
+ */
+#define VMA_RSS_PMD_SHIFT	40
+#define VMA_RSS_PMD_ONE		((long)BIT(VMA_RSS_PMD_SHIFT))
+#define VMA_RSS_PAGES_MASK	(VMA_RSS_PMD_ONE - 1)
+
 struct vma_rss_count {
 	long raw[NR_MM_COUNTERS];
 };
@@ -19,16 +28,7 @@ struct vma_rss_count {
 int vma_rss_pte_member(struct vm_area_struct *vma, unsigned long addr,
 		       pte_t pte);
 int vma_rss_pmd_member(struct vm_area_struct *vma, pmd_t pmd);
-void vma_rss_count_range(struct vm_area_struct *vma, unsigned long start,
-			 unsigned long end, struct vma_rss_count *count);
-void vma_rss_move(struct vm_area_struct *from, struct vm_area_struct *to,
-		  const struct vma_rss_count *count);
-void vma_rss_move_range(struct vm_area_struct *from,
-			struct vm_area_struct *to,
-			unsigned long start, unsigned long end);
-void vma_rss_fold(struct vm_area_struct *dst, struct vm_area_struct *src);
-void vma_rss_zero(struct vm_area_struct *vma);
-bool vma_rss_snapshot(struct vm_area_struct *vma, struct vma_rss_count *count);
+void vma_rss_sum(struct vm_area_struct *vma, struct vma_rss_count *count);
 bool vma_rss_none(struct vm_area_struct *vma);
 bool vma_rss_maps_nothing(struct vm_area_struct *vma);
 
@@ -45,9 +45,6 @@ static inline unsigned long vma_rss_count_pmds(const struct vma_rss_count *count
 {
 	return count->raw[member] >> VMA_RSS_PMD_SHIFT;
 }
-
-void vma_rss_move_pmd(struct vm_area_struct *from, struct vm_area_struct *to,
-		      pmd_t pmd);
 
 /* Count the entry @pte (at @addr in @vma) into @count. */
 static inline void vma_rss_count_pte(struct vma_rss_count *count,
@@ -90,36 +87,10 @@ static inline void vma_rss_count_pte_fast(struct vma_rss_count *count,
 	vma_rss_count_pte(count, vma, addr, pte);
 }
 #else
-static inline void vma_rss_count_range(struct vm_area_struct *vma,
-				       unsigned long start, unsigned long end,
-				       struct vma_rss_count *count)
+static inline void vma_rss_sum(struct vm_area_struct *vma,
+			       struct vma_rss_count *count)
 {
-}
-
-static inline void vma_rss_move(struct vm_area_struct *from,
-				struct vm_area_struct *to,
-				const struct vma_rss_count *count)
-{
-}
-
-static inline void vma_rss_move_range(struct vm_area_struct *from,
-				      struct vm_area_struct *to,
-				      unsigned long start, unsigned long end)
-{
-}
-
-static inline void vma_rss_move_pmd(struct vm_area_struct *from,
-				    struct vm_area_struct *to, pmd_t pmd)
-{
-}
-
-static inline void vma_rss_fold(struct vm_area_struct *dst,
-				struct vm_area_struct *src)
-{
-}
-
-static inline void vma_rss_zero(struct vm_area_struct *vma)
-{
+	memset(count, 0, sizeof(*count));
 }
 
 static inline bool vma_rss_none(struct vm_area_struct *vma)
@@ -160,14 +131,6 @@ static inline unsigned long vma_rss_pass_empty(struct mm_struct *mm,
 					       unsigned long *first)
 {
 	return addr;
-}
-#endif
-
-#if defined(CONFIG_PER_VMA_RSS) && defined(CONFIG_DEBUG_VM)
-void vma_rss_check_free(struct vm_area_struct *vma);
-#else
-static inline void vma_rss_check_free(struct vm_area_struct *vma)
-{
 }
 #endif
 
