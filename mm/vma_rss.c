@@ -30,6 +30,7 @@
 #include <linux/hugetlb.h>
 #include <linux/pagewalk.h>
 #include <linux/sched/mm.h>
+#include <linux/swap.h>
 #include <linux/swapops.h>
 #include <linux/vma_rss.h>
 
@@ -57,8 +58,9 @@ int vma_rss_pte_member(struct vm_area_struct *vma, unsigned long addr,
 	return -1;
 }
 
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
 /* Which counter a huge @pmd of @vma counts in, or -1 for none. */
-int vma_rss_pmd_member(struct vm_area_struct *vma, pmd_t pmd)
+static int vma_rss_pmd_member(struct vm_area_struct *vma, pmd_t pmd)
 {
 	struct folio *folio;
 
@@ -72,6 +74,7 @@ int vma_rss_pmd_member(struct vm_area_struct *vma, pmd_t pmd)
 		return -1;
 	return mm_counter(folio);
 }
+#endif
 
 /*
  * Count what @pmd maps of [@addr, @end) in @vma into @count.  @anon: @vma
@@ -187,59 +190,151 @@ static bool vma_rss_sum_table(struct vm_area_struct *vma, pmd_t *pmd,
 	return true;
 }
 
-/* Looks at a PMD that keeps changing under __vma_rss_sum(). */
+/* Looks at a PMD that keeps changing, before an atomic caller gives up. */
 #define VMA_RSS_PMD_TRIES	4
+/*
+ * PMDs an atomic caller (vma_rss_pass_empty(), under RCU) looks at before it
+ * gives up and leaves the VMA to a caller that can sleep: bounds the time
+ * spent in one RCU section whatever the VMA's size and page tables.
+ */
+#define VMA_RSS_ATOMIC_BUDGET	1024
+
+#ifdef CONFIG_DEBUG_VM
+/* PMDs looked at by vma_rss_sum(): tests check the cost of a read. */
+static atomic_long_t vma_rss_pmd_looks;
+
+static void vma_rss_count_looks(unsigned long looks)
+{
+	atomic_long_add(looks, &vma_rss_pmd_looks);
+}
+#else
+static inline void vma_rss_count_looks(unsigned long looks)
+{
+}
+#endif
+
+struct vma_rss_sum_state {
+	struct vm_area_struct *vma;
+	struct vma_rss_count *count;
+	bool anon;		/* vma_rss_anon_only() */
+	bool stop;		/* at the first entry found */
+	bool atomic;		/* under RCU: no sleeping, a budget */
+	unsigned long looks;	/* PMDs looked at */
+};
+
+/* Sum what the PMD at @pmd maps of [@addr, @next); false: give up. */
+static bool vma_rss_sum_pmd(struct vma_rss_sum_state *st, pmd_t *pmd,
+			    unsigned long addr, unsigned long next)
+{
+	int tries = 0;
+
+	for (;;) {
+		if (pmd_none(pmdp_get_lockless(pmd)))
+			return true;
+		if (next - addr == PMD_SIZE ?
+		    vma_rss_sum_table(st->vma, pmd, addr, st->count) :
+		    vma_rss_count_pmd_range(st->vma, pmd, addr, next, st->anon,
+					    st->count))
+			return true;
+		/*
+		 * The PMD changed as it was looked at (a table khugepaged
+		 * retracts, which must be empty, or one just faulted in):
+		 * look again.  Only a caller that can sleep insists.
+		 */
+		if (++tries < VMA_RSS_PMD_TRIES)
+			continue;
+		if (st->atomic)
+			return false;
+		cond_resched();
+	}
+}
+
+/*
+ * Descend from the PGD over [@start, @end), skipping what is not mapped at
+ * each level and PUD leaves (DAX, PFN maps: never rss), so that the cost is
+ * one look per PMD that exists, not per 2 MiB of address space.  The caller
+ * keeps the VMA, and so its upper tables, from going away.
+ */
+static bool vma_rss_sum_range(struct vma_rss_sum_state *st,
+			      unsigned long start, unsigned long end)
+{
+	struct mm_struct *mm = st->vma->vm_mm;
+	unsigned long addr, next, pnext, p4next, pudnext;
+	pgd_t *pgd;
+	p4d_t *p4d;
+	pud_t *pud, pudval;
+	pmd_t *pmd;
+
+	for (addr = start; addr < end; addr = pnext) {
+		pnext = pgd_addr_end(addr, end);
+		pgd = pgd_offset(mm, addr);
+		if (pgd_none(READ_ONCE(*pgd)) || pgd_bad(READ_ONCE(*pgd)))
+			continue;
+		for (; addr < pnext; addr = p4next) {
+			p4next = p4d_addr_end(addr, pnext);
+			p4d = p4d_offset(pgd, addr);
+			if (p4d_none(READ_ONCE(*p4d)) ||
+			    p4d_bad(READ_ONCE(*p4d)))
+				continue;
+			for (; addr < p4next; addr = pudnext) {
+				pudnext = pud_addr_end(addr, p4next);
+				pud = pud_offset(p4d, addr);
+				pudval = READ_ONCE(*pud);
+				if (pud_none(pudval) || !pud_present(pudval) ||
+				    pud_leaf(pudval) || pud_bad(pudval))
+					continue;
+				pmd = pmd_offset(pud, addr);
+				for (; addr < pudnext; addr = next, pmd++) {
+					next = pmd_addr_end(addr, pudnext);
+					st->looks++;
+					if (st->atomic &&
+					    st->looks > VMA_RSS_ATOMIC_BUDGET)
+						return false;
+					if (!vma_rss_sum_pmd(st, pmd, addr, next))
+						return false;
+					if (st->stop &&
+					    memchr_inv(st->count, 0,
+						       sizeof(*st->count)))
+						return true;
+					if (!st->atomic)
+						cond_resched();
+				}
+			}
+		}
+	}
+	return true;
+}
 
 /**
  * vma_rss_sum - what a VMA maps, from the counts of its page tables
  * @vma: the VMA, held by the caller (its read lock, or mmap_lock)
  * @count: set to the counts, in the format of struct vma_rss_count
- * @stop: stop at the first entry found (for vma_rss_none())
  *
  * The tables that lie inside @vma give their counts; the parts of the at
  * most two tables it shares with its neighbours are counted entry by entry
  * (under their locks), as are huge PMDs.  The cost is one look per PMD of
- * the VMA plus at most two partial tables, whatever the VMA maps.  Faults
- * and reclaim go on meanwhile, as they do under a page walk: each table is
- * read as of one moment, and an entry that changes kind (swap-out) is seen
- * as one kind or the other, never neither.
+ * the VMA that exists, plus at most two partial tables, whatever the VMA
+ * maps.  Faults and reclaim go on meanwhile, as they do under a page walk:
+ * each table is read as of one moment, and an entry that changes kind
+ * (swap-out) is seen as one kind or the other, never neither.
+ *
+ * Return (__vma_rss_sum()): false if an atomic caller ran out of budget.
  */
-static void __vma_rss_sum(struct vm_area_struct *vma,
-			  struct vma_rss_count *count, bool stop)
+static bool __vma_rss_sum(struct vm_area_struct *vma,
+			  struct vma_rss_count *count, bool stop, bool atomic)
 {
-	unsigned long addr, next, end = vma->vm_end;
-	bool anon = vma_rss_anon_only(vma);
-	int tries;
-	pmd_t *pmd;
+	struct vma_rss_sum_state st = {
+		.vma = vma, .count = count, .anon = vma_rss_anon_only(vma),
+		.stop = stop, .atomic = atomic,
+	};
+	bool done;
 
 	memset(count, 0, sizeof(*count));
 	if (is_vm_hugetlb_page(vma))
-		return;
-	for (addr = vma->vm_start; addr < end; addr = next) {
-		next = pmd_addr_end(addr, end);
-		/*
-		 * A PMD that changes as it is looked at (a THP split, a
-		 * table khugepaged retracts, which must be empty) is looked
-		 * at again; one that keeps changing maps nothing for long.
-		 */
-		for (tries = 0; tries < VMA_RSS_PMD_TRIES; tries++) {
-			pmd = mm_find_pmd(vma->vm_mm, addr);
-			if (!pmd || pmd_none(pmdp_get_lockless(pmd)))
-				break;
-			if (next - addr == PMD_SIZE ?
-			    vma_rss_sum_table(vma, pmd, addr, count) :
-			    vma_rss_count_pmd_range(vma, pmd, addr, next, anon,
-						    count))
-				break;
-		}
-		if (stop) {
-			/* Under RCU (vma_rss_pass_empty()): no resched. */
-			if (memchr_inv(count, 0, sizeof(*count)))
-				return;
-		} else {
-			cond_resched();
-		}
-	}
+		return true;
+	done = vma_rss_sum_range(&st, vma->vm_start, vma->vm_end);
+	vma_rss_count_looks(st.looks);
+	return done;
 }
 
 /* The caller holds @vma: its read lock, or mmap_lock. */
@@ -255,7 +350,8 @@ static void vma_rss_assert_held(struct vm_area_struct *vma)
 void vma_rss_sum(struct vm_area_struct *vma, struct vma_rss_count *count)
 {
 	vma_rss_assert_held(vma);
-	__vma_rss_sum(vma, count, false);
+	might_sleep();
+	__vma_rss_sum(vma, count, false, false);
 }
 
 /* Whether @vma (held by the caller) maps nothing: see vma_rss_sum(). */
@@ -264,8 +360,21 @@ bool vma_rss_none(struct vm_area_struct *vma)
 	struct vma_rss_count count;
 
 	vma_rss_assert_held(vma);
-	__vma_rss_sum(vma, &count, true);
+	might_sleep();
+	__vma_rss_sum(vma, &count, true, false);
 	return !memchr_inv(&count, 0, sizeof(count));
+}
+
+/*
+ * vma_rss_none() under RCU, within a budget: false if @vma maps something
+ * or looking at it would take too long.
+ */
+static bool vma_rss_none_atomic(struct vm_area_struct *vma)
+{
+	struct vma_rss_count count;
+
+	return __vma_rss_sum(vma, &count, true, true) &&
+	       !memchr_inv(&count, 0, sizeof(count));
 }
 
 #ifdef CONFIG_DEBUG_VM
@@ -350,7 +459,7 @@ unsigned long vma_rss_pass_empty(struct mm_struct *mm, unsigned long addr,
 			break;
 		if (!vma_start_read(vma))
 			break;
-		none = !READ_ONCE(vma->detached) && vma_rss_none(vma);
+		none = !READ_ONCE(vma->detached) && vma_rss_none_atomic(vma);
 		vma_end_read(vma);
 		if (!none)
 			break;
@@ -381,6 +490,25 @@ void pt_rss_check_free(struct ptdesc *ptdesc)
 }
 
 static atomic_long_t vma_rss_verified, vma_rss_mismatches;
+
+/* The PMD entry for @addr, or NULL if an upper level is empty or a leaf. */
+static pmd_t *vma_rss_find_pmd(struct mm_struct *mm, unsigned long addr)
+{
+	pgd_t *pgd = pgd_offset(mm, addr);
+	p4d_t *p4d;
+	pud_t *pud;
+
+	if (pgd_none(*pgd) || pgd_bad(*pgd))
+		return NULL;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(*p4d) || p4d_bad(*p4d))
+		return NULL;
+	pud = pud_offset(p4d, addr);
+	if (pud_none(*pud) || !pud_present(*pud) || pud_leaf(*pud) ||
+	    pud_bad(*pud))
+		return NULL;
+	return pmd_offset(pud, addr);
+}
 
 /*
  * Check the counts of the PTE table at @pmd (covering @addr, PMD aligned)
@@ -461,12 +589,12 @@ static int vma_rss_verify_mm(struct mm_struct *mm, pid_t pid)
 			if (addr == last_table)
 				continue;
 			last_table = addr;
-			pmd = mm_find_pmd(mm, addr);
+			pmd = vma_rss_find_pmd(mm, addr);
 			if (pmd)
 				bad += vma_rss_verify_table(mm, pid, pmd, addr);
 		}
 		vma_rss_walk_range(vma, vma->vm_start, vma->vm_end, &walked);
-		__vma_rss_sum(vma, &have, false);
+		__vma_rss_sum(vma, &have, false, false);
 		for (i = 0; i < NR_MM_COUNTERS; i++) {
 			if (have.raw[i] != walked.raw[i]) {
 				pr_err("vma_rss: pid %d VMA %lx-%lx flags %lx counter %d: sums to %lx, a walk finds %lx\n",
@@ -539,6 +667,8 @@ static int vma_rss_stats_show(struct seq_file *m, void *v)
 #ifdef CONFIG_DEBUG_VM
 	seq_printf(m, "page_walks %ld\n",
 		   atomic_long_read(&page_walks_started));
+	seq_printf(m, "pmd_looks %ld\n",
+		   atomic_long_read(&vma_rss_pmd_looks));
 	seq_printf(m, "verified_vmas %ld\n",
 		   atomic_long_read(&vma_rss_verified));
 	seq_printf(m, "mismatches %ld\n",

@@ -27,7 +27,6 @@ struct vma_rss_count {
 #ifdef CONFIG_PER_VMA_RSS
 int vma_rss_pte_member(struct vm_area_struct *vma, unsigned long addr,
 		       pte_t pte);
-int vma_rss_pmd_member(struct vm_area_struct *vma, pmd_t pmd);
 void vma_rss_sum(struct vm_area_struct *vma, struct vma_rss_count *count);
 bool vma_rss_none(struct vm_area_struct *vma);
 bool vma_rss_maps_nothing(struct vm_area_struct *vma);

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The per-VMA rss counters (the "sideband", CONFIG_PER_VMA_RSS).
+ * The rss counts of page tables (the "sideband", CONFIG_PER_VMA_RSS).
  *
- * - verify: /sys/kernel/debug/vma_rss/verify (CONFIG_DEBUG_VM) walks every
- *   VMA of a process with all its locks held and checks each VMA's counters
- *   against the walk and their sums against the mm's counters; a mismatch
- *   is an error from the write (and a WARN on the console).
+ * - verify: /sys/kernel/debug/vma_rss/verify (CONFIG_DEBUG_VM) checks every
+ *   page table's counts of a process against its entries and every VMA's
+ *   sum against a walk, with all its locks held, and the sums against the
+ *   mm's counters; a mismatch is an error from the write (and a WARN on the
+ *   console).
+ * - cost: reading a huge empty VMA looks at no PMD (vma_rss/stats).
  * - storm: threads map, touch, split, merge, move, advise and unmap at
  *   random, and fork, while the main thread verifies the process again and
  *   again; the seed is printed, and STORM_SEED=n replays it.
@@ -682,6 +684,122 @@ TEST(skip_is_exact)
 	EXPECT_STREQ(text[0], text[1]);
 	for (i = 0; i < 3; i++)
 		free(text[i]);
+	reap(pid);
+}
+
+/*
+ * A child with a huge empty reservation and a region whose page tables
+ * exist but are empty (touched once per 2 MiB, then MADV_DONTNEED), both
+ * private anonymous: stopped; the caller kills it.  *@big and *@tables
+ * get their addresses.
+ */
+#define COST_BIG	(1UL << 40)		/* 1 TiB, PROT_NONE */
+#define COST_TABLES	(4UL << 30)		/* 4 GiB, 2048 empty tables */
+static pid_t cost_child(unsigned long *big, unsigned long *tables)
+{
+	int pfd[2], status;
+	unsigned long addr[2];
+	pid_t pid;
+
+	if (pipe(pfd))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		char *b = mmap(NULL, COST_BIG, PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		char *t = mmap(NULL, COST_TABLES, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+		if (b == MAP_FAILED || t == MAP_FAILED)
+			_exit(1);
+		madvise(t, COST_TABLES, MADV_NOHUGEPAGE);
+		for (unsigned long off = 0; off < COST_TABLES; off += HPAGE_SZ)
+			t[off] = 1;
+		madvise(t, COST_TABLES, MADV_DONTNEED);
+		addr[0] = (unsigned long)b;
+		addr[1] = (unsigned long)t;
+		if (write(pfd[1], addr, sizeof(addr)) != sizeof(addr))
+			_exit(1);
+		raise(SIGSTOP);
+		pause();
+		_exit(0);
+	}
+	close(pfd[1]);
+	if (pid > 0 && (read(pfd[0], addr, sizeof(addr)) != sizeof(addr) ||
+			waitpid(pid, &status, WUNTRACED) != pid || !WIFSTOPPED(status))) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		pid = -1;
+	}
+	close(pfd[0]);
+	*big = addr[0];
+	*tables = addr[1];
+	return pid;
+}
+
+/*
+ * What a read costs grows with the page tables a VMA has, not with its
+ * size: smaps, smaps_rollup and the query of a 1 TiB reservation look at
+ * (almost) no PMD (debugfs vma_rss/stats pmd_looks; a look per 2 MiB would
+ * be 524,288 per read).  And smaps_rollup of a VMA with 2048 empty page
+ * tables, more than the RCU pass looks at before it leaves a VMA to the
+ * locked path, is still exact: the same as with every VMA walked.
+ */
+TEST(read_cost_is_bounded)
+{
+	unsigned long big, tables;
+	char path[3][64], *text, *walked;
+	struct procmap_query q;
+	long before, looks;
+	pid_t pid;
+	int fd;
+
+	if (stat_value("pmd_looks ") < 0)
+		SKIP(return, "no pmd_looks in %s/stats (kernel without CONFIG_DEBUG_VM)",
+		     VMA_RSS_DIR);
+	pid = cost_child(&big, &tables);
+	ASSERT_LT(0, pid);
+	snprintf(path[0], sizeof(path[0]), "/proc/%d/smaps", pid);
+	snprintf(path[1], sizeof(path[1]), "/proc/%d/smaps_rollup", pid);
+	fd = open_maps(pid);
+	ASSERT_LE(0, fd);
+
+	before = stat_value("pmd_looks ");
+	ASSERT_EQ(0, query_rss(fd, big, &q));
+	EXPECT_EQ(big, q.vma_start);
+	EXPECT_EQ(0, q.rss_anon + q.rss_file + q.rss_shmem + q.swap);
+	looks = stat_value("pmd_looks ") - before;
+	EXPECT_GT(2048, looks) TH_LOG("the query of a 1 TiB reservation looked at %ld PMDs", looks);
+
+	/* The 4 GiB region: 2048 tables, all empty; the query reads them. */
+	before = stat_value("pmd_looks ");
+	ASSERT_EQ(0, query_rss(fd, tables, &q));
+	EXPECT_EQ(0, q.rss_anon + q.swap);
+	looks = stat_value("pmd_looks ") - before;
+	EXPECT_LE(2048, looks) TH_LOG("the counter counts: %ld looks for 2048 tables", looks);
+
+	/* smaps: every VMA but the 4 GiB one costs next to nothing. */
+	before = stat_value("pmd_looks ");
+	text = read_file(path[0], NULL);
+	ASSERT_NE(NULL, text);
+	free(text);
+	looks = stat_value("pmd_looks ") - before;
+	EXPECT_GT(2 * 2048 + 2048, looks) TH_LOG("smaps looked at %ld PMDs", looks);
+
+	/* smaps_rollup, with the skip (and the RCU pass) on and off. */
+	before = stat_value("pmd_looks ");
+	text = read_file(path[1], NULL);
+	ASSERT_NE(NULL, text);
+	looks = stat_value("pmd_looks ") - before;
+	EXPECT_GT(3 * 2048 + 2048, looks) TH_LOG("smaps_rollup looked at %ld PMDs", looks);
+	ASSERT_EQ(0, set_skip(0));
+	walked = read_file(path[1], NULL);
+	ASSERT_EQ(0, set_skip(1));
+	ASSERT_NE(NULL, walked);
+	EXPECT_STREQ(walked, text);
+	free(walked);
+	free(text);
+	close(fd);
 	reap(pid);
 }
 
