@@ -222,6 +222,39 @@ struct vma_rss_sum_state {
 	unsigned long looks;	/* PMDs looked at */
 };
 
+/*
+ * Whether the PTE table at @pmd counts no entry at all: then the part of it
+ * a VMA shares with its neighbours maps nothing either, and need not be
+ * looked at entry by entry.  One read of the table's word, as in
+ * vma_rss_sum_table(); false if there is no table.
+ */
+static bool vma_rss_table_empty(pmd_t *pmd, unsigned long addr)
+{
+	pmd_t pmdval = pmdp_get_lockless(pmd);
+	unsigned long pt_rss;
+	pte_t *pte;
+
+	if (!pmd_present(pmdval) || pmd_leaf(pmdval))
+		return false;
+	pte = pte_offset_map(pmd, addr);
+	if (!pte)
+		return false;
+	pt_rss = READ_ONCE(virt_to_ptdesc(pte)->pt_rss);
+	pte_unmap(pte);
+	return !pt_rss;
+}
+
+/* Whether @count counts anything. */
+static inline bool vma_rss_any(const struct vma_rss_count *count)
+{
+	long any = 0;
+	int i;
+
+	for (i = 0; i < NR_MM_COUNTERS; i++)
+		any |= count->raw[i];
+	return any;
+}
+
 /* Sum what the PMD at @pmd maps of [@addr, @next); false: give up. */
 static bool vma_rss_sum_pmd(struct vma_rss_sum_state *st, pmd_t *pmd,
 			    unsigned long addr, unsigned long next)
@@ -230,6 +263,8 @@ static bool vma_rss_sum_pmd(struct vma_rss_sum_state *st, pmd_t *pmd,
 
 	for (;;) {
 		if (pmd_none(pmdp_get_lockless(pmd)))
+			return true;
+		if (next - addr != PMD_SIZE && vma_rss_table_empty(pmd, addr))
 			return true;
 		if (next - addr == PMD_SIZE ?
 		    vma_rss_sum_table(st->vma, pmd, addr, st->count) :
@@ -292,9 +327,7 @@ static bool vma_rss_sum_range(struct vma_rss_sum_state *st,
 						return false;
 					if (!vma_rss_sum_pmd(st, pmd, addr, next))
 						return false;
-					if (st->stop &&
-					    memchr_inv(st->count, 0,
-						       sizeof(*st->count)))
+					if (st->stop && vma_rss_any(st->count))
 						return true;
 					if (!st->atomic)
 						cond_resched();
@@ -362,7 +395,7 @@ bool vma_rss_none(struct vm_area_struct *vma)
 	vma_rss_assert_held(vma);
 	might_sleep();
 	__vma_rss_sum(vma, &count, true, false);
-	return !memchr_inv(&count, 0, sizeof(count));
+	return !vma_rss_any(&count);
 }
 
 /*
@@ -374,7 +407,7 @@ static bool vma_rss_none_atomic(struct vm_area_struct *vma)
 	struct vma_rss_count count;
 
 	return __vma_rss_sum(vma, &count, true, true) &&
-	       !memchr_inv(&count, 0, sizeof(count));
+	       !vma_rss_any(&count);
 }
 
 #ifdef CONFIG_DEBUG_VM
