@@ -365,7 +365,7 @@ for op, lim, what in [('fault', 1.005, 'first-touch 4 KiB fault'), ('split', 1.0
                       ('mremap', 1.25, 'mremap move of a populated VMA')]:
     if op in insnprof:
         st, pa, _ = insnprof[op]
-        w(f'| {what} cost (exact instruction count, insnprof), patched/stock <= {lim:.2f} | '
+        w(f'| {what} cost (exact instruction count, insnprof), patched/stock <= {lim:g} | '
           f'{pa / st:.4f} | 1.0000 | {"PASS" if pa / st <= lim else "FAIL"} |')
 # Issue 16: threads faulting their own page tables of one VMA share no line.
 fs = {k: med(v) for k, v in faultscale.items()}
@@ -373,9 +373,10 @@ if all(fs.get((k, m)) for k in ('stock', 'patched') for m in ('same', 'separate'
     same = fs[('patched', 'same')] / fs[('stock', 'same')]
     ctl = fs[('patched', 'separate')] / fs[('stock', 'separate')]
     spread = lambda k, m: f"{min(faultscale[(k, m)]) / 1e3:.0f}-{max(faultscale[(k, m)]) / 1e3:.0f}k"
+    quiet = 0.9 <= ctl <= 1.1
     w(f'| faults/s of one thread per vCPU in one VMA, patched/stock >= 0.95 (multi-threaded TCG; '
       f'patched {spread("patched", "same")}, stock {spread("stock", "same")}) | {same:.3f} | 1.000 | '
-      f'{"PASS" if same >= 0.95 else "FAIL"} |')
+      f'{("PASS" if same >= 0.95 else "FAIL") if quiet else "not valid: the control was noisy"} |')
     w(f'| control: the same threads in a VMA each, patched/stock ~1.0 | {ctl:.3f} | 1.000 | '
       f'{"quiet" if 0.9 <= ctl <= 1.1 else "NOISY: repeat the run"} |')
 # Issue 16: the cost of a split does not grow with the VMA (patched, per round).
