@@ -398,18 +398,6 @@ bool vma_rss_none(struct vm_area_struct *vma)
 	return !vma_rss_any(&count);
 }
 
-/*
- * vma_rss_none() under RCU, within a budget: false if @vma maps something
- * or looking at it would take too long.
- */
-static bool vma_rss_none_atomic(struct vm_area_struct *vma)
-{
-	struct vma_rss_count count;
-
-	return __vma_rss_sum(vma, &count, true, true) &&
-	       !vma_rss_any(&count);
-}
-
 #ifdef CONFIG_DEBUG_VM
 /*
  * Fault injection for the race tests (debugfs vma_rss/move_delay_us): spin
@@ -446,6 +434,18 @@ bool vma_rss_maps_nothing(struct vm_area_struct *vma)
 }
 
 #ifdef CONFIG_PER_VMA_LOCK
+/*
+ * vma_rss_none() under RCU, within a budget: false if @vma maps something
+ * or looking at it would take too long.
+ */
+static bool vma_rss_none_atomic(struct vm_area_struct *vma)
+{
+	struct vma_rss_count count;
+
+	return __vma_rss_sum(vma, &count, true, true) &&
+	       !vma_rss_any(&count);
+}
+
 /*
  * At most this many VMAs are passed over in one RCU read section (bounds
  * the section for processes with very many empty VMAs).
