@@ -85,6 +85,25 @@ static int read_proc(const char *file, const char *layout)
 	return 0;
 }
 
+/*
+ * 20 x mremap-move 1 MiB from @a to @b and back, counted: the mremap
+ * operations.  Returns 1 (after perror) if a move fails.
+ */
+static int move_back_and_forth(char *a, char *b)
+{
+	count_on();
+	for (int i = 0; i < 20; i++) {
+		if (mremap(i & 1 ? b : a, MiB, MiB, MREMAP_MAYMOVE | MREMAP_FIXED,
+			   i & 1 ? a : b) == MAP_FAILED) {
+			perror("mremap");
+			count_off();
+			return 1;
+		}
+	}
+	count_off();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *op = argc > 1 ? argv[1] : "";
@@ -151,16 +170,8 @@ int main(int argc, char **argv)
 		p = map_rw(MiB);
 		touch_pages(p, MiB);
 		q = mmap(NULL, MiB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		count_on();
-		for (int i = 0; i < 20; i++) {
-			if (mremap(i & 1 ? q : p, MiB, MiB,
-				   MREMAP_MAYMOVE | MREMAP_FIXED,
-				   i & 1 ? p : q) == MAP_FAILED) {
-				perror("mremap");
-				return 1;
-			}
-		}
-		count_off();
+		if (move_back_and_forth(p, q))
+			return 1;
 	} else if (!strcmp(op, "mremap_part")) {
 		char *hole;
 
@@ -169,16 +180,8 @@ int main(int argc, char **argv)
 		touch_pages(p, 8 * MiB);
 		hole = p + 3 * MiB + PAGE;
 		q = mmap(NULL, MiB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		count_on();
-		for (int i = 0; i < 20; i++) {
-			if (mremap(i & 1 ? q : hole, MiB, MiB,
-				   MREMAP_MAYMOVE | MREMAP_FIXED,
-				   i & 1 ? hole : q) == MAP_FAILED) {
-				perror("mremap");
-				return 1;
-			}
-		}
-		count_off();
+		if (move_back_and_forth(hole, q))
+			return 1;
 	} else {
 		fprintf(stderr, "usage: %s fault|munmap|split|split:MIB:STRIDE|mremap|mremap_part|FILE:LAYOUT\n",
 			argv[0]);
