@@ -190,17 +190,17 @@ static bool vma_rss_sum_table(struct vm_area_struct *vma, pmd_t *pmd,
 	return true;
 }
 
-/* Looks at a PMD that keeps changing, before an atomic caller gives up. */
-#define VMA_RSS_PMD_TRIES	4
 /*
- * PMDs an atomic caller (vma_rss_pass_empty(), under RCU) looks at before it
- * gives up and leaves the VMA to a caller that can sleep: bounds the time
- * spent in one RCU section whatever the VMA's size and page tables.
+ * Looks at a PMD that keeps changing before a pause (cond_resched()), or
+ * before an atomic caller gives up.
  */
-#define VMA_RSS_ATOMIC_BUDGET	1024
+#define VMA_RSS_PMD_TRIES	4
 
 #ifdef CONFIG_DEBUG_VM
-/* PMDs looked at by vma_rss_sum(): tests check the cost of a read. */
+/*
+ * PMDs looked at by vma_rss_sum() and vma_rss_walk_tables(): tests check
+ * the cost of a read.
+ */
 static atomic_long_t vma_rss_pmd_looks;
 
 static void vma_rss_count_looks(unsigned long looks)
@@ -217,8 +217,6 @@ struct vma_rss_sum_state {
 	struct vm_area_struct *vma;
 	struct vma_rss_count *count;
 	bool anon;		/* vma_rss_anon_only() */
-	bool stop;		/* at the first entry found */
-	bool atomic;		/* under RCU: no sleeping, a budget */
 	unsigned long looks;	/* PMDs looked at */
 };
 
@@ -228,77 +226,70 @@ struct vma_rss_sum_state {
  * looked at entry by entry.  One read of the table's word, as in
  * vma_rss_sum_table(); false if there is no table.
  */
-static bool vma_rss_table_empty(pmd_t *pmd, unsigned long addr)
+static bool vma_rss_table_empty(pmd_t *pmd)
 {
-	pmd_t pmdval = pmdp_get_lockless(pmd);
 	unsigned long pt_rss;
-	pte_t *pte;
+	pmd_t pmdval;
 
-	if (!pmd_present(pmdval) || pmd_leaf(pmdval))
+	/* RCU keeps a table that khugepaged retracts meanwhile. */
+	rcu_read_lock();
+	pmdval = pmdp_get_lockless(pmd);
+	if (!pmd_present(pmdval) || pmd_leaf(pmdval) || pmd_bad(pmdval)) {
+		rcu_read_unlock();
 		return false;
-	pte = pte_offset_map(pmd, addr);
-	if (!pte)
-		return false;
-	pt_rss = READ_ONCE(virt_to_ptdesc(pte)->pt_rss);
-	pte_unmap(pte);
+	}
+	/* Pairs with the WRITE_ONCE() in pt_rss_store(). */
+	pt_rss = READ_ONCE(page_ptdesc(pmd_page(pmdval))->pt_rss);
+	rcu_read_unlock();
 	return !pt_rss;
 }
 
-/* Whether @count counts anything. */
-static inline bool vma_rss_any(const struct vma_rss_count *count)
-{
-	long any = 0;
-	int i;
-
-	for (i = 0; i < NR_MM_COUNTERS; i++)
-		any |= count->raw[i];
-	return any;
-}
-
-/* Sum what the PMD at @pmd maps of [@addr, @next); false: give up. */
-static bool vma_rss_sum_pmd(struct vma_rss_sum_state *st, pmd_t *pmd,
+/* Sum what the PMD at @pmd maps of [@addr, @next). */
+static void vma_rss_sum_pmd(struct vma_rss_sum_state *st, pmd_t *pmd,
 			    unsigned long addr, unsigned long next)
 {
 	int tries = 0;
 
 	for (;;) {
 		if (pmd_none(pmdp_get_lockless(pmd)))
-			return true;
-		if (next - addr != PMD_SIZE && vma_rss_table_empty(pmd, addr))
-			return true;
+			return;
+		if (next - addr != PMD_SIZE && vma_rss_table_empty(pmd))
+			return;
 		if (next - addr == PMD_SIZE ?
 		    vma_rss_sum_table(st->vma, pmd, addr, st->count) :
 		    vma_rss_count_pmd_range(st->vma, pmd, addr, next, st->anon,
 					    st->count))
-			return true;
+			return;
 		/*
 		 * The PMD changed as it was looked at (a table khugepaged
 		 * retracts, which must be empty, or one just faulted in):
-		 * look again.  Only a caller that can sleep insists.
+		 * look again.
 		 */
-		if (++tries < VMA_RSS_PMD_TRIES)
-			continue;
-		if (st->atomic)
-			return false;
-		cond_resched();
+		if (++tries >= VMA_RSS_PMD_TRIES)
+			cond_resched();
 	}
 }
 
 /*
  * Descend from the PGD over [@start, @end), skipping what is not mapped at
- * each level and PUD leaves (DAX, PFN maps: never rss), so that the cost is
- * one look per PMD that exists, not per 2 MiB of address space.  The caller
- * keeps the VMA, and so its upper tables, from going away.
+ * each level and PUD leaves (DAX, PFN maps: never rss), and call @fn for
+ * each PMD that exists, so that the cost is one look per PMD, not per 2 MiB
+ * of address space.  The caller keeps the VMA, and so its upper tables,
+ * from going away.
+ * Return: the first nonzero value @fn returned, or 0.
  */
-static bool vma_rss_sum_range(struct vma_rss_sum_state *st,
-			      unsigned long start, unsigned long end)
+static int vma_rss_walk_pmds(struct mm_struct *mm, unsigned long start,
+			     unsigned long end,
+			     int (*fn)(void *arg, pmd_t *pmd,
+				       unsigned long addr, unsigned long next),
+			     void *arg)
 {
-	struct mm_struct *mm = st->vma->vm_mm;
 	unsigned long addr, next, pnext, p4next, pudnext;
 	pgd_t *pgd;
 	p4d_t *p4d;
 	pud_t *pud, pudval;
 	pmd_t *pmd;
+	int ret;
 
 	for (addr = start; addr < end; addr = pnext) {
 		pnext = pgd_addr_end(addr, end);
@@ -321,21 +312,25 @@ static bool vma_rss_sum_range(struct vma_rss_sum_state *st,
 				pmd = pmd_offset(pud, addr);
 				for (; addr < pudnext; addr = next, pmd++) {
 					next = pmd_addr_end(addr, pudnext);
-					st->looks++;
-					if (st->atomic &&
-					    st->looks > VMA_RSS_ATOMIC_BUDGET)
-						return false;
-					if (!vma_rss_sum_pmd(st, pmd, addr, next))
-						return false;
-					if (st->stop && vma_rss_any(st->count))
-						return true;
-					if (!st->atomic)
-						cond_resched();
+					ret = fn(arg, pmd, addr, next);
+					if (ret)
+						return ret;
 				}
 			}
 		}
 	}
-	return true;
+	return 0;
+}
+
+static int vma_rss_sum_one(void *arg, pmd_t *pmd, unsigned long addr,
+			   unsigned long next)
+{
+	struct vma_rss_sum_state *st = arg;
+
+	st->looks++;
+	vma_rss_sum_pmd(st, pmd, addr, next);
+	cond_resched();
+	return 0;
 }
 
 /**
@@ -350,52 +345,39 @@ static bool vma_rss_sum_range(struct vma_rss_sum_state *st,
  * maps.  Faults and reclaim go on meanwhile, as they do under a page walk:
  * each table is read as of one moment, and an entry that changes kind
  * (swap-out) is seen as one kind or the other, never neither.
- *
- * Return (__vma_rss_sum()): false if an atomic caller ran out of budget.
  */
-static bool __vma_rss_sum(struct vm_area_struct *vma,
-			  struct vma_rss_count *count, bool stop, bool atomic)
+static void __vma_rss_sum(struct vm_area_struct *vma,
+			  struct vma_rss_count *count)
 {
 	struct vma_rss_sum_state st = {
 		.vma = vma, .count = count, .anon = vma_rss_anon_only(vma),
-		.stop = stop, .atomic = atomic,
 	};
-	bool done;
 
 	memset(count, 0, sizeof(*count));
 	if (is_vm_hugetlb_page(vma))
-		return true;
-	done = vma_rss_sum_range(&st, vma->vm_start, vma->vm_end);
+		return;
+	vma_rss_walk_pmds(vma->vm_mm, vma->vm_start, vma->vm_end,
+			  vma_rss_sum_one, &st);
 	vma_rss_count_looks(st.looks);
-	return done;
 }
 
 /* The caller holds @vma: its read lock, or mmap_lock. */
 static void vma_rss_assert_held(struct vm_area_struct *vma)
 {
+#ifdef CONFIG_DEBUG_VM
 #ifdef CONFIG_PER_VMA_LOCK
 	if (rwsem_is_locked(&vma->vm_lock->lock))
 		return;
 #endif
 	mmap_assert_locked(vma->vm_mm);
+#endif
 }
 
 void vma_rss_sum(struct vm_area_struct *vma, struct vma_rss_count *count)
 {
 	vma_rss_assert_held(vma);
 	might_sleep();
-	__vma_rss_sum(vma, count, false, false);
-}
-
-/* Whether @vma (held by the caller) maps nothing: see vma_rss_sum(). */
-bool vma_rss_none(struct vm_area_struct *vma)
-{
-	struct vma_rss_count count;
-
-	vma_rss_assert_held(vma);
-	might_sleep();
-	__vma_rss_sum(vma, &count, true, false);
-	return !vma_rss_any(&count);
+	__vma_rss_sum(vma, count);
 }
 
 #ifdef CONFIG_DEBUG_VM
@@ -414,104 +396,167 @@ void vma_rss_inject_delay(void)
 #endif
 
 static bool vma_rss_skip_walks = true;
-/* Walks skipped, per CPU: readers of different processes share no line. */
+/*
+ * Walks of ranges that needed no table walked at all, and PTE tables passed
+ * over, per CPU: readers of different processes share no line.
+ */
 static DEFINE_PER_CPU(unsigned long, vma_rss_skipped);
+static DEFINE_PER_CPU(unsigned long, vma_rss_skipped_tables);
 
 /*
- * Whether a page walk of @vma (held by the caller) would find nothing that
- * smaps counts: no page, swap, migration or device entry, and not hugetlb
- * (not counted here).  Hwpoison entries, which smaps counts as resident but
- * rss does not, are the exception: a VMA that maps only those reads as
- * empty.
+ * Whether vma_rss_walk_tables() can walk @vma: not with the skip turned off
+ * (debugfs vma_rss/skip_walks, to compare with a full walk), not hugetlb
+ * (no PTE tables, not counted), not a PFN map (the page walker passes over
+ * those, and the COW copies of a private one are counted).
  */
-bool vma_rss_maps_nothing(struct vm_area_struct *vma)
+bool vma_rss_walk_usable(struct vm_area_struct *vma)
 {
-	if (!READ_ONCE(vma_rss_skip_walks) || is_vm_hugetlb_page(vma) ||
-	    !vma_rss_none(vma))
+	return READ_ONCE(vma_rss_skip_walks) && !is_vm_hugetlb_page(vma) &&
+	       !(vma->vm_flags & VM_PFNMAP);
+}
+
+#ifdef CONFIG_DEBUG_VM
+/*
+ * Fault injection for the tests (debugfs vma_rss/atomic_fail_every): every
+ * Nth PMD that an atomic walk hands to pmd_entry is reported as one that
+ * kept changing, so that the callers' way out of that is taken.
+ */
+static u32 vma_rss_atomic_fail_every;
+static atomic_t vma_rss_atomic_walked;
+static atomic_long_t vma_rss_atomic_failed;
+
+static bool vma_rss_inject_atomic_failure(void)
+{
+	u32 every = READ_ONCE(vma_rss_atomic_fail_every);
+
+	if (!every || atomic_inc_return(&vma_rss_atomic_walked) % every)
 		return false;
-	this_cpu_inc(vma_rss_skipped);
+	atomic_long_inc(&vma_rss_atomic_failed);
 	return true;
 }
-
-#ifdef CONFIG_PER_VMA_LOCK
-/*
- * vma_rss_none() under RCU, within a budget: false if @vma maps something
- * or looking at it would take too long.
- */
-static bool vma_rss_none_atomic(struct vm_area_struct *vma)
+#else
+static inline bool vma_rss_inject_atomic_failure(void)
 {
-	struct vma_rss_count count;
-
-	return __vma_rss_sum(vma, &count, true, true) &&
-	       !vma_rss_any(&count);
+	return false;
 }
+#endif
 
-/*
- * At most this many VMAs are passed over in one RCU read section (bounds
- * the section for processes with very many empty VMAs).
- */
-#define VMA_RSS_PASS_BATCH	256
+/* The least part of a PTE table for which its counts are read first. */
+#define VMA_RSS_WALK_MIN	(16 * PAGE_SIZE)
+
+struct vma_rss_walk_state {
+	int (*pmd_entry)(pmd_t *pmd, unsigned long addr, unsigned long next,
+			 struct mm_walk *walk);
+	struct mm_walk *walk;
+	long *budget;		/* NULL: the caller can sleep */
+	unsigned long looks;	/* PMDs looked at */
+	bool walked;		/* a PMD was handed to pmd_entry */
+};
+
+static int vma_rss_walk_one(void *arg, pmd_t *pmd, unsigned long addr,
+			    unsigned long next)
+{
+	struct vma_rss_walk_state *st = arg;
+	int ret, tries = 0;
+
+	st->looks++;
+	if (st->budget && --*st->budget < 0)
+		return -EAGAIN;
+	for (;;) {
+		if (pmd_none(pmdp_get_lockless(pmd)))
+			return 0;
+		/*
+		 * A table that counts no entry has none that the walk would
+		 * find.  Its counts are read without its lock, as of one
+		 * moment, as the walk would see its entries as of another:
+		 * one that faults meanwhile may be seen or not, either way.
+		 * A few entries are walked faster than the counts are read.
+		 */
+		if (next - addr >= VMA_RSS_WALK_MIN && vma_rss_table_empty(pmd)) {
+			this_cpu_inc(vma_rss_skipped_tables);
+			return 0;
+		}
+		if (st->budget) {
+			*st->budget -= (next - addr) >> PAGE_SHIFT;
+			if (*st->budget < 0 || vma_rss_inject_atomic_failure())
+				return -EAGAIN;
+		}
+		st->walked = true;
+		st->walk->action = ACTION_SUBTREE;
+		ret = st->pmd_entry(pmd, addr, next, st->walk);
+		if (ret)
+			return ret;
+		if (st->walk->action != ACTION_AGAIN)
+			break;
+		/*
+		 * The table went away under pmd_entry (khugepaged retracted
+		 * it, or it became a huge PMD): look again, as the page
+		 * walker does.  Only a caller that can sleep insists.
+		 */
+		if (++tries >= VMA_RSS_PMD_TRIES) {
+			if (st->budget)
+				return -EAGAIN;
+			cond_resched();
+		}
+	}
+	if (!st->budget)
+		cond_resched();
+	return 0;
+}
 
 /**
- * vma_rss_pass_empty - pass over the VMAs that map nothing, without locks
- * @mm: the mm, which the caller keeps alive (mmget)
- * @addr: where to start: the first VMA ending above @addr
- * @first: set to the start of the first VMA passed over, if any
+ * vma_rss_walk_tables - walk the page tables of a range that map something
+ * @vma: the VMA, held by the caller (its read lock, or mmap_lock), for which
+ *	vma_rss_walk_usable() said yes
+ * @start: start of the range, inside @vma
+ * @end: end of the range, inside @vma
+ * @pmd_entry: called as walk_page_range_vma() calls ops->pmd_entry
+ * @walk: passed to @pmd_entry, with ->vma, ->mm and ->private set
+ * @budget: NULL if the caller can sleep; otherwise the caller cannot (RCU),
+ *	each PMD looked at costs 1 and each one walked its pages, and the walk
+ *	gives up rather than take *@budget below zero
  *
- * A reader that only sums (smaps_rollup) need not walk a VMA that maps
- * nothing, nor look it up and lock it again for the walk.  Under RCU, inside
- * a read section of mm->mm_lock_seq, which every mmap_lock writer enters and
- * so every split, merge, move and unmap, each anonymous VMA is read-locked
- * for as long as vma_rss_none() looks at its page tables; one that maps
- * nothing adds nothing.  Faults and reclaim may map entries meanwhile, as
- * they may under a page walk.  File-backed VMAs (shmem swap is per file)
- * and hugetlb are left to the caller, as is everything if a writer comes or
- * goes meanwhile.
+ * What walk_page_range_vma() does for walks with a pmd_entry only, without
+ * pte_hole, except that it passes over what a table's rss counts say holds
+ * no entry: unmapped upper levels at once, and PTE tables that count
+ * nothing, without taking their lock.  So a walker that only counts what
+ * the rss counts count (smaps: pages, swap, migration and device entries)
+ * finds the same, at the cost of one look per PMD that exists plus a walk
+ * of the tables that map something.  Hwpoison entries, which the counts do
+ * not count, are the exception: in a table that maps nothing else they are
+ * not found.
  *
- * Return: where the caller goes on from (@addr if nothing was passed).
+ * Return: 0; -EAGAIN if an atomic caller ran out of budget or a PMD kept
+ * changing, after which @walk->private holds part of the range only; or
+ * the first error @pmd_entry returned.
  */
-unsigned long vma_rss_pass_empty(struct mm_struct *mm, unsigned long addr,
-				 unsigned long *first)
+int vma_rss_walk_tables(struct vm_area_struct *vma, unsigned long start,
+			unsigned long end,
+			int (*pmd_entry)(pmd_t *pmd, unsigned long addr,
+					 unsigned long next,
+					 struct mm_walk *walk),
+			struct mm_walk *walk, long *budget)
 {
-	VMA_ITERATOR(vmi, mm, addr);
-	unsigned long end = addr, start = 0;
-	struct vm_area_struct *vma;
-	unsigned int seq;
-	bool none;
-	long n = 0;
+	struct vma_rss_walk_state st = {
+		.pmd_entry = pmd_entry, .walk = walk, .budget = budget,
+	};
+	int ret;
 
-	if (!READ_ONCE(vma_rss_skip_walks))
-		return addr;
-	rcu_read_lock();
-	seq = raw_read_seqcount(&mm->mm_lock_seq);
-	if (seq & 1)		/* a writer holds mmap_lock */
-		goto out;
-	for_each_vma(vmi, vma) {
-		if (n == VMA_RSS_PASS_BATCH || READ_ONCE(vma->vm_file) ||
-		    READ_ONCE(vma->detached))
-			break;
-		if (!vma_start_read(vma))
-			break;
-		none = !READ_ONCE(vma->detached) && vma_rss_none_atomic(vma);
-		vma_end_read(vma);
-		if (!none)
-			break;
-		if (!n++)
-			start = READ_ONCE(vma->vm_start);
-		end = READ_ONCE(vma->vm_end);
-	}
-	/* Orders the reads above before the re-check (smp_rmb()). */
-	if (n && !read_seqcount_retry(&mm->mm_lock_seq, seq)) {
-		*first = start;
-		this_cpu_add(vma_rss_skipped, n);
-	} else {
-		end = addr;
-	}
-out:
-	rcu_read_unlock();
-	return end;
+	vma_rss_assert_held(vma);
+	VM_WARN_ON_ONCE(!vma_rss_walk_usable(vma) || walk->vma != vma ||
+			start < vma->vm_start || end > vma->vm_end);
+	if (!budget)
+		might_sleep();
+	ret = vma_rss_walk_pmds(vma->vm_mm, start, end, vma_rss_walk_one, &st);
+	vma_rss_count_looks(st.looks);
+	if (!st.walked && !ret)
+		this_cpu_inc(vma_rss_skipped);
+#ifdef CONFIG_DEBUG_VM
+	if (st.walked)
+		atomic_long_inc(&page_walks_started);
+#endif
+	return ret;
 }
-#endif /* CONFIG_PER_VMA_LOCK */
 
 #ifdef CONFIG_DEBUG_VM
 /* Unmapped entries were uncounted as they were zapped: nothing is left. */
@@ -627,7 +672,7 @@ static int vma_rss_verify_mm(struct mm_struct *mm, pid_t pid)
 				bad += vma_rss_verify_table(mm, pid, pmd, addr);
 		}
 		vma_rss_walk_range(vma, vma->vm_start, vma->vm_end, &walked);
-		__vma_rss_sum(vma, &have, false, false);
+		__vma_rss_sum(vma, &have);
 		for (i = 0; i < NR_MM_COUNTERS; i++) {
 			if (have.raw[i] != walked.raw[i]) {
 				pr_err("vma_rss: pid %d VMA %lx-%lx flags %lx counter %d: sums to %lx, a walk finds %lx\n",
@@ -691,12 +736,15 @@ static const struct file_operations vma_rss_verify_fops = {
 
 static int vma_rss_stats_show(struct seq_file *m, void *v)
 {
-	unsigned long skipped = 0;
+	unsigned long skipped = 0, tables = 0;
 	int cpu;
 
-	for_each_possible_cpu(cpu)
+	for_each_possible_cpu(cpu) {
 		skipped += per_cpu(vma_rss_skipped, cpu);
+		tables += per_cpu(vma_rss_skipped_tables, cpu);
+	}
 	seq_printf(m, "skipped_walks %lu\n", skipped);
+	seq_printf(m, "skipped_tables %lu\n", tables);
 #ifdef CONFIG_DEBUG_VM
 	seq_printf(m, "page_walks %ld\n",
 		   atomic_long_read(&page_walks_started));
@@ -706,6 +754,8 @@ static int vma_rss_stats_show(struct seq_file *m, void *v)
 		   atomic_long_read(&vma_rss_verified));
 	seq_printf(m, "mismatches %ld\n",
 		   atomic_long_read(&vma_rss_mismatches));
+	seq_printf(m, "atomic_failed %ld\n",
+		   atomic_long_read(&vma_rss_atomic_failed));
 #endif
 	return 0;
 }
@@ -720,6 +770,8 @@ static int __init vma_rss_debugfs_init(void)
 #ifdef CONFIG_DEBUG_VM
 	debugfs_create_file("verify", 0200, dir, NULL, &vma_rss_verify_fops);
 	debugfs_create_u32("move_delay_us", 0600, dir, &vma_rss_move_delay_us);
+	debugfs_create_u32("atomic_fail_every", 0600, dir,
+			   &vma_rss_atomic_fail_every);
 #endif
 	return 0;
 }

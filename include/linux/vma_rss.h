@@ -10,6 +10,8 @@
 
 #include <linux/mm.h>
 
+struct mm_walk;
+
 /*
  * What a VMA or a range maps, indexed like mm->rss_stat[]: pages and swap
  * entries in the low VMA_RSS_PMD_SHIFT bits, and, for the file, anon and
@@ -28,8 +30,13 @@ struct vma_rss_count {
 int vma_rss_pte_member(struct vm_area_struct *vma, unsigned long addr,
 		       pte_t pte);
 void vma_rss_sum(struct vm_area_struct *vma, struct vma_rss_count *count);
-bool vma_rss_none(struct vm_area_struct *vma);
-bool vma_rss_maps_nothing(struct vm_area_struct *vma);
+bool vma_rss_walk_usable(struct vm_area_struct *vma);
+int vma_rss_walk_tables(struct vm_area_struct *vma, unsigned long start,
+			unsigned long end,
+			int (*pmd_entry)(pmd_t *pmd, unsigned long addr,
+					 unsigned long next,
+					 struct mm_walk *walk),
+			struct mm_walk *walk, long *budget);
 
 /* Pages (or swap entries) of @member in @count, PMD-mapped or not. */
 static inline unsigned long vma_rss_count_pages(const struct vma_rss_count *count,
@@ -92,14 +99,20 @@ static inline void vma_rss_sum(struct vm_area_struct *vma,
 	memset(count, 0, sizeof(*count));
 }
 
-static inline bool vma_rss_none(struct vm_area_struct *vma)
+static inline bool vma_rss_walk_usable(struct vm_area_struct *vma)
 {
 	return false;
 }
 
-static inline bool vma_rss_maps_nothing(struct vm_area_struct *vma)
+static inline int vma_rss_walk_tables(struct vm_area_struct *vma,
+				      unsigned long start, unsigned long end,
+				      int (*pmd_entry)(pmd_t *pmd,
+						       unsigned long addr,
+						       unsigned long next,
+						       struct mm_walk *walk),
+				      struct mm_walk *walk, long *budget)
 {
-	return false;
+	return -EOPNOTSUPP;
 }
 
 static inline void vma_rss_count_pte(struct vma_rss_count *count,
@@ -120,17 +133,5 @@ static inline void vma_rss_count_pte_fast(struct vma_rss_count *count,
 {
 }
 #endif /* CONFIG_PER_VMA_RSS */
-
-#if defined(CONFIG_PER_VMA_RSS) && defined(CONFIG_PER_VMA_LOCK)
-unsigned long vma_rss_pass_empty(struct mm_struct *mm, unsigned long addr,
-				 unsigned long *first);
-#else
-static inline unsigned long vma_rss_pass_empty(struct mm_struct *mm,
-					       unsigned long addr,
-					       unsigned long *first)
-{
-	return addr;
-}
-#endif
 
 #endif /* _LINUX_VMA_RSS_H */
