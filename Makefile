@@ -196,7 +196,7 @@ BENCH_ONLY ?=
 # Operations whose guest instructions the insnprof QEMU plugin counts
 # exactly, per kernel function (bench/profile.c, harness/insnprof.sh).
 INSNPROF_OPS := fault munmap split mremap split:1:2 split:256:2 split:256:64 \
-	split:4096:64 mremap_part smaps:sparse smaps_rollup:sparse \
+	split:4096:64 mremap_part uffd_move smaps:sparse smaps_rollup:sparse \
 	smaps:dense smaps_rollup:dense maps:sparse query:sparse
 bench: deps kernel-bench stock initramfs counter-contention
 	@mkdir -p $(B)/logs/bench bench/results/raw

@@ -18,6 +18,9 @@
  *              back: two splits and a three-way merge of a big VMA
  *   mremap_part  20 x mremap-move 1 MiB out of the middle of a populated
  *              8 MiB VMA and back into the hole (a split, a move, a merge)
+ *   uffd_move  20 x UFFDIO_MOVE of 1 MiB of populated anonymous memory
+ *              into an empty registered VMA and back (256 PTEs moved from
+ *              table to table each time)
  *   FILE:LAYOUT  one read of /proc/PID/FILE (maps, smaps, smaps_rollup),
  *              or "query": PROCMAP_QUERY_VMA_RSS of every VMA, of a
  *              process with the layout sparse or dense (as readcost)
@@ -25,7 +28,9 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/userfaultfd.h>
 #include "bench-util.h"
 
 #define KiB 1024UL
@@ -97,6 +102,51 @@ static int move_back_and_forth(char *a, char *b)
 			   i & 1 ? a : b) == MAP_FAILED) {
 			perror("mremap");
 			count_off();
+			return 1;
+		}
+	}
+	count_off();
+	return 0;
+}
+
+/*
+ * UFFDIO_MOVE 1 MiB between two anonymous VMAs registered with one
+ * userfaultfd (the destination must be), 20 times, there and back.
+ */
+static int uffd_move_back_and_forth(void)
+{
+	struct uffdio_api api = { .api = UFFD_API, .features = UFFD_FEATURE_MOVE };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffdio_move mv = { .len = MiB };
+	char *a = map_rw(3 * MiB), *b = a + 2 * MiB;
+	int fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+
+	/* A PROT_NONE MiB in between keeps the two VMAs apart. */
+	if (fd < 0 || mprotect(a + MiB, MiB, PROT_NONE) ||
+	    ioctl(fd, UFFDIO_API, &api)) {
+		perror("userfaultfd");
+		return 1;
+	}
+	madvise(a, 3 * MiB, MADV_NOHUGEPAGE);
+	/* Before registering: a missing page would wait for a handler. */
+	touch_pages(a, MiB);
+	for (int i = 0; i < 2; i++) {
+		reg.range.start = (unsigned long)(i ? b : a);
+		reg.range.len = MiB;
+		if (ioctl(fd, UFFDIO_REGISTER, &reg)) {
+			perror("UFFDIO_REGISTER");
+			return 1;
+		}
+	}
+	for (int i = 0; i < 22; i++) {
+		if (i == 2)	/* after one round trip unmeasured */
+			count_on();
+		mv.src = (unsigned long)(i & 1 ? b : a);
+		mv.dst = (unsigned long)(i & 1 ? a : b);
+		mv.move = 0;
+		if (ioctl(fd, UFFDIO_MOVE, &mv) || mv.move != (long)MiB) {
+			count_off();
+			perror("UFFDIO_MOVE");
 			return 1;
 		}
 	}
@@ -182,8 +232,10 @@ int main(int argc, char **argv)
 		q = mmap(NULL, MiB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (move_back_and_forth(hole, q))
 			return 1;
+	} else if (!strcmp(op, "uffd_move")) {
+		return uffd_move_back_and_forth();
 	} else {
-		fprintf(stderr, "usage: %s fault|munmap|split|split:MIB:STRIDE|mremap|mremap_part|FILE:LAYOUT\n",
+		fprintf(stderr, "usage: %s fault|munmap|split|split:MIB:STRIDE|mremap|mremap_part|uffd_move|FILE:LAYOUT\n",
 			argv[0]);
 		return 2;
 	}

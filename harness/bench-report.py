@@ -289,6 +289,7 @@ INSNPROF_OPS = [
     ('split_256_64', 'mprotect split + merge mid 256 MiB VMA, every 64th page populated', 20, 'round'),
     ('split_4096_64', 'mprotect split + merge mid 4 GiB VMA, every 64th page populated', 20, 'round'),
     ('mremap_part', 'mremap of 1 MiB out of a populated 8 MiB VMA and back', 20, 'move'),
+    ('uffd_move', 'UFFDIO_MOVE of 1 MiB of populated anon memory and back', 20, 'move'),
     ('smaps_sparse', 'read smaps, sparse layout', 10000, 'VMA'),
     ('smaps_rollup_sparse', 'read smaps_rollup, sparse layout', 10000, 'VMA'),
     ('smaps_dense', 'read smaps, dense layout', 3000, 'VMA'),
@@ -362,6 +363,7 @@ for op, lim, what in [('fault', 1.005, 'first-touch 4 KiB fault'), ('split', 1.0
                       ('split_256_2', 1.25, 'split+merge mid 256 MiB VMA, every 2nd page'),
                       ('split_256_64', 1.25, 'split+merge mid 256 MiB VMA, every 64th page'),
                       ('mremap_part', 1.25, 'mremap of part of a populated VMA'),
+                      ('uffd_move', 1.25, 'UFFDIO_MOVE of 1 MiB of populated anon memory'),
                       ('mremap', 1.25, 'mremap move of a populated VMA')]:
     if op in insnprof:
         st, pa, _ = insnprof[op]

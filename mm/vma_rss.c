@@ -333,19 +333,7 @@ static int vma_rss_sum_one(void *arg, pmd_t *pmd, unsigned long addr,
 	return 0;
 }
 
-/**
- * vma_rss_sum - what a VMA maps, from the counts of its page tables
- * @vma: the VMA, held by the caller (its read lock, or mmap_lock)
- * @count: set to the counts, in the format of struct vma_rss_count
- *
- * The tables that lie inside @vma give their counts; the parts of the at
- * most two tables it shares with its neighbours are counted entry by entry
- * (under their locks), as are huge PMDs.  The cost is one look per PMD of
- * the VMA that exists, plus at most two partial tables, whatever the VMA
- * maps.  Faults and reclaim go on meanwhile, as they do under a page walk:
- * each table is read as of one moment, and an entry that changes kind
- * (swap-out) is seen as one kind or the other, never neither.
- */
+/* vma_rss_sum() without the assertions. */
 static void __vma_rss_sum(struct vm_area_struct *vma,
 			  struct vma_rss_count *count)
 {
@@ -373,6 +361,19 @@ static void vma_rss_assert_held(struct vm_area_struct *vma)
 #endif
 }
 
+/**
+ * vma_rss_sum - what a VMA maps, from the counts of its page tables
+ * @vma: the VMA, held by the caller (its read lock, or mmap_lock)
+ * @count: set to the counts, in the format of struct vma_rss_count
+ *
+ * The tables that lie inside @vma give their counts; the parts of the at
+ * most two tables it shares with its neighbours are counted entry by entry
+ * (under their locks), as are huge PMDs.  The cost is one look per PMD of
+ * the VMA that exists, plus at most two partial tables, whatever the VMA
+ * maps.  Faults and reclaim go on meanwhile, as they do under a page walk:
+ * each table is read as of one moment, and an entry that changes kind
+ * (swap-out) is seen as one kind or the other, never neither.
+ */
 void vma_rss_sum(struct vm_area_struct *vma, struct vma_rss_count *count)
 {
 	vma_rss_assert_held(vma);
@@ -462,26 +463,26 @@ static int vma_rss_walk_one(void *arg, pmd_t *pmd, unsigned long addr,
 	st->looks++;
 	if (st->budget && --*st->budget < 0)
 		return -EAGAIN;
+	if (pmd_none(pmdp_get_lockless(pmd)))
+		return 0;
+	/*
+	 * A table that counts no entry has none that the walk would find.
+	 * Its counts are read without its lock, as of one moment, as the
+	 * walk would see its entries as of another: one that faults
+	 * meanwhile may be seen or not, either way.  A few entries are walked
+	 * faster than the counts are read.
+	 */
+	if (next - addr >= VMA_RSS_WALK_MIN && vma_rss_table_empty(pmd)) {
+		this_cpu_inc(vma_rss_skipped_tables);
+		return 0;
+	}
+	if (st->budget) {
+		*st->budget -= (next - addr) >> PAGE_SHIFT;
+		if (*st->budget < 0 || vma_rss_inject_atomic_failure())
+			return -EAGAIN;
+	}
+	st->walked = true;
 	for (;;) {
-		if (pmd_none(pmdp_get_lockless(pmd)))
-			return 0;
-		/*
-		 * A table that counts no entry has none that the walk would
-		 * find.  Its counts are read without its lock, as of one
-		 * moment, as the walk would see its entries as of another:
-		 * one that faults meanwhile may be seen or not, either way.
-		 * A few entries are walked faster than the counts are read.
-		 */
-		if (next - addr >= VMA_RSS_WALK_MIN && vma_rss_table_empty(pmd)) {
-			this_cpu_inc(vma_rss_skipped_tables);
-			return 0;
-		}
-		if (st->budget) {
-			*st->budget -= (next - addr) >> PAGE_SHIFT;
-			if (*st->budget < 0 || vma_rss_inject_atomic_failure())
-				return -EAGAIN;
-		}
-		st->walked = true;
 		st->walk->action = ACTION_SUBTREE;
 		ret = st->pmd_entry(pmd, addr, next, st->walk);
 		if (ret)
@@ -491,7 +492,8 @@ static int vma_rss_walk_one(void *arg, pmd_t *pmd, unsigned long addr,
 		/*
 		 * The table went away under pmd_entry (khugepaged retracted
 		 * it, or it became a huge PMD): look again, as the page
-		 * walker does.  Only a caller that can sleep insists.
+		 * walker does; pmd_entry sees a none PMD as an empty table.
+		 * Only a caller that can sleep insists.
 		 */
 		if (++tries >= VMA_RSS_PMD_TRIES) {
 			if (st->budget)
@@ -502,6 +504,40 @@ static int vma_rss_walk_one(void *arg, pmd_t *pmd, unsigned long addr,
 	if (!st->budget)
 		cond_resched();
 	return 0;
+}
+
+static int vma_rss_first_pmd(void *arg, pmd_t *pmd, unsigned long addr,
+			     unsigned long next)
+{
+	unsigned long *found = arg;
+
+	if (pmd_none(pmdp_get_lockless(pmd)))
+		return 0;
+	*found = addr;
+	return 1;
+}
+
+/**
+ * vma_rss_next_pmd - where the next PMD of a range that is not none begins
+ * @vma: the VMA, held by the caller (its read lock, or mmap_lock)
+ * @start: start of the range, inside @vma
+ * @end: end of the range, inside @vma
+ *
+ * For walkers that work in chunks (and let writers in between): the address
+ * space of a huge reservation with no page table costs one descent, not a
+ * chunk per so many MiB.  A PMD can be populated meanwhile, as under a walk.
+ *
+ * Return: the start of the first PMD in [@start, @end) that is not none
+ * (@start itself if its PMD is not), or @end.
+ */
+unsigned long vma_rss_next_pmd(struct vm_area_struct *vma, unsigned long start,
+			       unsigned long end)
+{
+	unsigned long found = end;
+
+	vma_rss_assert_held(vma);
+	vma_rss_walk_pmds(vma->vm_mm, start, end, vma_rss_first_pmd, &found);
+	return found;
 }
 
 /**
@@ -522,13 +558,13 @@ static int vma_rss_walk_one(void *arg, pmd_t *pmd, unsigned long addr,
  * nothing, without taking their lock.  So a walker that only counts what
  * the rss counts count (smaps: pages, swap, migration and device entries)
  * finds the same, at the cost of one look per PMD that exists plus a walk
- * of the tables that map something.  Hwpoison entries, which the counts do
- * not count, are the exception: in a table that maps nothing else they are
- * not found.
+ * of the tables that map something.  Hwpoison entries and Xen grant pages
+ * (find_special_page()), which smaps counts and the counts do not, are the
+ * exceptions: in a table that maps nothing else they are not found.
  *
  * Return: 0; -EAGAIN if an atomic caller ran out of budget or a PMD kept
- * changing, after which @walk->private holds part of the range only; or
- * the first error @pmd_entry returned.
+ * changing (four looks in a row), after which @walk->private holds part of
+ * the range only; or the first error @pmd_entry returned.
  */
 int vma_rss_walk_tables(struct vm_area_struct *vma, unsigned long start,
 			unsigned long end,
@@ -543,8 +579,9 @@ int vma_rss_walk_tables(struct vm_area_struct *vma, unsigned long start,
 	int ret;
 
 	vma_rss_assert_held(vma);
-	VM_WARN_ON_ONCE(!vma_rss_walk_usable(vma) || walk->vma != vma ||
-			start < vma->vm_start || end > vma->vm_end);
+	VM_WARN_ON_ONCE(is_vm_hugetlb_page(vma) || (vma->vm_flags & VM_PFNMAP) ||
+			walk->vma != vma || start < vma->vm_start ||
+			end > vma->vm_end);
 	if (!budget)
 		might_sleep();
 	ret = vma_rss_walk_pmds(vma->vm_mm, start, end, vma_rss_walk_one, &st);

@@ -31,6 +31,8 @@ int vma_rss_pte_member(struct vm_area_struct *vma, unsigned long addr,
 		       pte_t pte);
 void vma_rss_sum(struct vm_area_struct *vma, struct vma_rss_count *count);
 bool vma_rss_walk_usable(struct vm_area_struct *vma);
+unsigned long vma_rss_next_pmd(struct vm_area_struct *vma, unsigned long start,
+			       unsigned long end);
 int vma_rss_walk_tables(struct vm_area_struct *vma, unsigned long start,
 			unsigned long end,
 			int (*pmd_entry)(pmd_t *pmd, unsigned long addr,
@@ -102,6 +104,13 @@ static inline void vma_rss_sum(struct vm_area_struct *vma,
 static inline bool vma_rss_walk_usable(struct vm_area_struct *vma)
 {
 	return false;
+}
+
+static inline unsigned long vma_rss_next_pmd(struct vm_area_struct *vma,
+					     unsigned long start,
+					     unsigned long end)
+{
+	return start;
 }
 
 static inline int vma_rss_walk_tables(struct vm_area_struct *vma,
