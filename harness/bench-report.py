@@ -397,6 +397,20 @@ qs, ms = readcost.get(('patched', 'sparse', 'query')), readcost.get(('patched', 
 if qs and ms:
     r = qs / ms
     w(f'| query time of 10,000 VMAs (sparse) / maps read time <= 1.00 | {r:.2f} | | {"PASS" if r <= 1.0 else "FAIL"} |')
+# Issue 17: readers never slower than stock, half of stock where populated.
+for fl in ('maps', 'smaps', 'smaps_rollup'):
+    rs = [(rc_ratio(lay, fl), lay) for (k, lay, f) in readcost if k == 'patched' and f == fl]
+    rs = [(r, lay) for r, lay in rs if r is not None]
+    if rs:
+        r, lay = max(rs)
+        w(f'| {fl} read time, patched/stock <= 1.00 on every layout ({len(rs)} layouts; '
+          f'worst: {lay}) | {r:.2f} | 1.00 | {"PASS" if r <= 1.0 else "FAIL"} |')
+for fl in ('smaps', 'smaps_rollup'):
+    for lay in ('dense', 'vmas1000d', 'vmas10000d', 'vmas50000d', 'rss256', 'rss1024'):
+        r = rc_ratio(lay, fl)
+        if r is not None:
+            w(f'| {fl} read time of the populated layout {lay}, patched/stock <= 0.50 | {r:.2f} | 1.00 | '
+              f'{"PASS" if r <= 0.5 else "FAIL"} |')
 if objsize:
     grow = sum(objsize.get(('patched', c), 0) - objsize.get(('stock', c), 0) for c in {c for _, c in objsize})
     w(f'| per-VMA objects grow by 0 bytes | {grow:+d} B | | {"PASS" if grow <= 0 else "FAIL"} |')
