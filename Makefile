@@ -109,12 +109,15 @@ stock: $(STOCK_SRC)/.applied
 stock-debug: $(STOCK_SRC)/.applied
 	$(H)/build-kernel.sh $(STOCK_SRC) $(OUT_STOCK_DEBUG) $(DEBUG_FRAGS)
 
-# Static selftests and bench tools, built against the patched UAPI headers.
-$(B)/tests/%: tools/testing/selftests/proc/%.c $(wildcard tools/testing/selftests/proc/*.h) | kernel
+# Static selftests and bench tools, built against the patched UAPI headers
+# (rebuilt when those change: a tool built against an older PROCMAP_QUERY
+# would pass the kernel flags it does not know).
+UAPI_HDRS := $(wildcard $(OUT_DEBUG)/usr-headers/include/linux/fs.h)
+$(B)/tests/%: tools/testing/selftests/proc/%.c $(wildcard tools/testing/selftests/proc/*.h) $(UAPI_HDRS) | kernel
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	@gcc $(TEST_CFLAGS) -o $@ $<
-$(B)/bench/%: bench/%.c $(wildcard bench/*.h) | kernel
+$(B)/bench/%: bench/%.c $(wildcard bench/*.h) $(UAPI_HDRS) | kernel
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	@gcc $(TEST_CFLAGS) -Ibench -o $@ $< -lm
