@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""compare-peer.py STOCK_RESULTS PATCHED_RESULTS BUILT_TXT TAP TABLE
+"""compare-peer.py STOCK_RESULTS PATCHED_RESULTS BUILT_TXT TAP TABLE [STOCK_RERUN]
 
 Compare the peer suite (harness/suites/peer.sh) of the stock and the
 patched kernel, program by program and TAP case by TAP case.  Writes TAP
@@ -9,7 +9,13 @@ vma_rss verifier at the exit of each of its processes.  A case is "ok"
 when both kernels give the same result, "not ok" when they differ; a case
 skipped on both is "ok ... # SKIP" with the test's reason.  Writes a
 markdown table (test, stock, patched) to TABLE.  Prints the per-program
-lines and every differing case.
+lines and every differing case.  Writes to TAP.differ the programs (the
+binary, without arguments) of which some case differs.
+
+STOCK_RERUN: the results of a second stock boot that ran only those
+programs.  A program that differed and whose rerun on stock agrees with
+the patched run case by case is "ok", with the first stock outcome noted:
+the reference kernel flaked.  The patched kernel gets no second chance.
 """
 import re
 import sys
@@ -194,8 +200,85 @@ def cell(prog):
     return s + (' [' + t + ']' if t else '') + (' %ds' % secs if secs is not None else '')
 
 
+def compare_prog(name, s, p, built, first=None):
+    """The TAP entries ((line, shown), shown None for a comment), the
+    table rows, and whether anything differs, of one program run on the
+    stock (s) and the patched (p) kernel.  first: the stock kernel's first
+    run when s is its rerun."""
+    tap, rows = [], []
+    first_cell = first_note = ''
+    if first is not None:
+        first_cell = ' (rerun; first run: %s)' % cell(first)
+        first_note = ' (stock rerun; its first run: %s)' % status(first)
+    ss, ps = status(s), status(p)
+    same = ss == ps
+    differs = not same
+    line = '%s peer %s: exit status stock=%s patched=%s' % ('ok' if same else 'not ok', name, ss, ps)
+    directive = ''
+    if same and ss == 'skip':
+        reason = ''
+        for out in (p or {}).get('out', [])[::-1]:
+            if re.search(r'skip', out, re.I):
+                reason = out.strip('# ').strip()
+                break
+        directive = ' # SKIP ' + (reason or 'the program skipped on both kernels')
+    elif same and ss == 'not run':
+        directive = ' # SKIP ' + (p or s)['end'][len('not-run '):]
+    elif same and ss == 'not built':
+        directive = ' # SKIP not built: ' + built.get(name.split()[0], ('', ''))[1]
+    tap.append((line + first_note + directive, True))
+    rows.append((name, cell(s) + first_cell, cell(p), 'same' if same else 'DIFFERS', note(s, p)))
+
+    keys = list((p or {}).get('cases', {}).keys())
+    keys += [k for k in (s or {}).get('cases', {}) if k not in keys]
+    for k in sorted(keys):
+        sc = (s or {}).get('cases', {}).get(k)
+        pc = (p or {}).get('cases', {}).get(k)
+        sr = sc[0] if sc else 'absent'
+        pr = pc[0] if pc else 'absent'
+        cname = (pc or sc)[1]
+        same_case = sr == pr and (not sc or not pc or norm(sc[1]) == norm(pc[1]))
+        num = k % 10000
+        desc = 'peer %s #%d %s: stock=%s patched=%s' % (name, num, cname, sr, pr)
+        if sc and pc and norm(sc[1]) != norm(pc[1]):
+            desc += ' (stock case: %s)' % sc[1]
+        d = ''
+        # A program stopped by its time limit on both kernels got as
+        # far as it got: a case only one of them reached is not a
+        # difference (which kernel was quicker is not the question).
+        if not (sc and pc) and ss == 'timeout' and ps == 'timeout':
+            same_case = True
+            d = ' # SKIP not reached before the time limit on %s' % ('stock' if not sc else 'patched')
+        elif same_case and sr == 'SKIP':
+            d = ' # SKIP ' + ((pc or sc)[2] or cname)
+        tap.append((('ok ' if same_case else 'not ok ') + desc + d, not same_case))
+        differs |= not same_case
+        if not same_case or sr != 'PASS':
+            rows.append(('%s #%d %s' % (name, num, cname), sr, pr,
+                         'same' if same_case else 'DIFFERS',
+                         ((pc or sc)[2] if (pc or sc)[2] != cname else '') + d.replace(' # SKIP ', ' ').rstrip()))
+
+    v = verify_of(p)
+    if v is not None:
+        verified, mismatch, error, why = v
+        good = mismatch == 0 and error == 0
+        line = '%s peer %s: vma_rss verifier at the exit of each process: verified=%d mismatch=%d error=%d%s' % (
+            'ok' if good else 'not ok', name, verified, mismatch, error, (' ' + why) if why else '')
+        if good and verified == 0:
+            line += ' # SKIP no process of the test reached its exit stop (killed, or never started)'
+        tap.append((line, True))
+        rows.append((name + ' (vma_rss verify at exit)', 'no verifier',
+                     '%d processes, %d mismatches, %d errors' % (verified, mismatch, error),
+                     'ok' if good else 'MISMATCH', why))
+    for side, prog in (('stock', s), ('patched', p)):
+        for what in (prog or {}).get('settings', []):
+            tap.append(('# %s: %s %s' % (name, side, what), None))
+    return tap, rows, differs
+
+
 def main():
     stock_path, patched_path, built_path, tap_path, table_path = sys.argv[1:6]
+    rerun = parse(sys.argv[6])[0] if len(sys.argv) > 6 else {}
     stock, sinfo = parse(stock_path)
     patched, pinfo = parse(patched_path)
     built = OrderedDict()
@@ -208,74 +291,28 @@ def main():
         pass
 
     names = list(patched.keys()) + [n for n in stock if n not in patched]
-    tap, shown, rows = [], [], []
+    tap, shown, rows, differ = [], [], [], []
     for name in names:
         s, p = stock.get(name), patched.get(name)
-        ss, ps = status(s), status(p)
-        same = ss == ps
-        line = '%s peer %s: exit status stock=%s patched=%s' % ('ok' if same else 'not ok', name, ss, ps)
-        directive = ''
-        if same and ss == 'skip':
-            reason = ''
-            for out in (p or {}).get('out', [])[::-1]:
-                if re.search(r'skip', out, re.I):
-                    reason = out.strip('# ').strip()
-                    break
-            directive = ' # SKIP ' + (reason or 'the program skipped on both kernels')
-        elif same and ss == 'not run':
-            directive = ' # SKIP ' + (p or s)['end'][len('not-run '):]
-        elif same and ss == 'not built':
-            directive = ' # SKIP not built: ' + built.get(name.split()[0], ('', ''))[1]
-        tap.append(line + directive)
-        shown.append(len(tap))
-        rows.append((name, cell(s), cell(p), 'same' if same else 'DIFFERS', note(s, p)))
-
-        keys = list((p or {}).get('cases', {}).keys())
-        keys += [k for k in (s or {}).get('cases', {}) if k not in keys]
-        for k in sorted(keys):
-            sc = (s or {}).get('cases', {}).get(k)
-            pc = (p or {}).get('cases', {}).get(k)
-            sr = sc[0] if sc else 'absent'
-            pr = pc[0] if pc else 'absent'
-            cname = (pc or sc)[1]
-            same_case = sr == pr and (not sc or not pc or norm(sc[1]) == norm(pc[1]))
-            num = k % 10000
-            desc = 'peer %s #%d %s: stock=%s patched=%s' % (name, num, cname, sr, pr)
-            if sc and pc and norm(sc[1]) != norm(pc[1]):
-                desc += ' (stock case: %s)' % sc[1]
-            d = ''
-            # A program stopped by its time limit on both kernels got as
-            # far as it got: a case only one of them reached is not a
-            # difference (which kernel was quicker is not the question).
-            if not (sc and pc) and ss == 'timeout' and ps == 'timeout':
-                same_case = True
-                d = ' # SKIP not reached before the time limit on %s' % ('stock' if not sc else 'patched')
-            elif same_case and sr == 'SKIP':
-                d = ' # SKIP ' + ((pc or sc)[2] or cname)
-            tap.append(('ok ' if same_case else 'not ok ') + desc + d)
-            if not same_case:
-                shown.append(len(tap))
-            if not same_case or sr != 'PASS':
-                rows.append(('%s #%d %s' % (name, num, cname), sr, pr,
-                             'same' if same_case else 'DIFFERS',
-                             ((pc or sc)[2] if (pc or sc)[2] != cname else '') + d.replace(' # SKIP ', ' ').rstrip()))
-
-        v = verify_of(p)
-        if v is not None:
-            verified, mismatch, error, why = v
-            good = mismatch == 0 and error == 0
-            line = '%s peer %s: vma_rss verifier at the exit of each process: verified=%d mismatch=%d error=%d%s' % (
-                'ok' if good else 'not ok', name, verified, mismatch, error, (' ' + why) if why else '')
-            if good and verified == 0:
-                line += ' # SKIP no process of the test reached its exit stop (killed, or never started)'
+        ptap, prows, differs = compare_prog(name, s, p, built)
+        # A program whose stock run differs from its patched run, and
+        # whose stock rerun (harness/run-peer.sh) agrees with the patched
+        # run in every case: the stock kernel flaked, the patched kernel
+        # gave what stock gives.  The patched kernel never gets a rerun.
+        if differs and name in rerun:
+            rtap, rrows, rdiffers = compare_prog(name, rerun[name], p, built, first=s)
+            if not rdiffers:
+                ptap, prows, differs = rtap, rrows, False
+        if differs and name.split()[0] not in differ:
+            differ.append(name.split()[0])
+        for line, show in ptap:
+            if show is None:
+                shown.append(line)
+                continue
             tap.append(line)
-            shown.append(len(tap))
-            rows.append((name + ' (vma_rss verify at exit)', 'no verifier',
-                         '%d processes, %d mismatches, %d errors' % (verified, mismatch, error),
-                         'ok' if good else 'MISMATCH', why))
-        for side, prog in (('stock', s), ('patched', p)):
-            for what in (prog or {}).get('settings', []):
-                shown.append('# %s: %s %s' % (name, side, what))
+            if show:
+                shown.append(len(tap))
+        rows += prows
 
     for side, info in (('stock', sinfo), ('patched', pinfo)):
         good = info['done']
@@ -318,6 +355,8 @@ def main():
 
     for item in shown:
         print(numbered[item - 1] if isinstance(item, int) else item)
+    with open(tap_path + '.differ', 'w') as f:
+        f.write(''.join(n + '\n' for n in differ))
     print('peer table: %s' % table_path)
 
 

@@ -11,7 +11,8 @@
 #   | ...the program's output...
 #   # PEER-END dir/prog args :: exit=N verified=N mismatch=N error=N secs=N
 #
-# ONLY=dir/prog (or prog) runs the matching programs only.
+# ONLY=dir/prog (or prog), or a comma-separated list of them, runs the
+# matching programs only (with all their argument variants).
 cd /tmp
 VERIFY=/sys/kernel/debug/vma_rss/verify
 THP=/sys/kernel/mm/transparent_hugepage
@@ -123,8 +124,11 @@ fi
 [ -r /sys/kernel/debug/vma_rss/stats ] && sed 's/^/# vma_rss stats before: /' /sys/kernel/debug/vma_rss/stats
 programs | while read -r tmo prog args; do
 	name="$prog${args:+ $args}"
-	if [ -n "$ONLY" ] && [ "$ONLY" != "$prog" ] && [ "$ONLY" != "${prog#*/}" ]; then
-		continue
+	if [ -n "$ONLY" ]; then
+		case ",$ONLY," in
+		*,"$prog",*|*,"${prog#*/}",*) ;;
+		*) continue ;;
+		esac
 	fi
 	bin=/peer/$prog
 	if [ "$tmo" = SKIP ]; then
