@@ -157,55 +157,63 @@ static unsigned int vma_read_gap_begin(struct mm_struct *mm)
 }
 
 /*
- * Whether what a lookup that began with @seq found above an address (a VMA
- * that starts above it, or nothing at all) may be believed: only if no
- * writer held the tree at the sample (even @seq) and none has entered it
- * since.  0 if so; -EBUSY if a writer held it (wait for it, then look
- * again); -EAGAIN if one came since (look again).  The smp_rmb() in
- * read_seqcount_retry() orders the lookup's reads before the re-read,
- * pairing with the smp_wmb() in mm_lock_seqcount_begin().
+ * Whether no writer held the tree when a lookup began with @seq (even) and
+ * none has entered it since: then what the lookup found stands.  The
+ * smp_rmb() in read_seqcount_retry() orders the lookup's reads before the
+ * re-read, pairing with the smp_wmb() in mm_lock_seqcount_begin().
  */
-static int vma_read_gap_end(struct mm_struct *mm, unsigned int seq)
+static bool vma_read_gap_end(struct mm_struct *mm, unsigned int seq)
 {
-	if (seq & 1)
-		return -EBUSY;
-	return read_seqcount_retry(&mm->mm_lock_seq, seq) ? -EAGAIN : 0;
+	return !(seq & 1) && !read_seqcount_retry(&mm->mm_lock_seq, seq);
 }
 
 /*
  * Whether @vma, found under RCU as the first VMA ending above @addr and
  * read-locked since, is the right answer for @addr.  Read-locked, its
- * vm_start, vm_end and detached flag are stable.
+ * vm_start, vm_end and detached flag are stable.  Called under RCU.
  *
  * It was removed, or shrunk to end at or below @addr, between the lookup and
  * vma_start_read(): no.  It starts at or below @addr: yes, even if it grew
  * or merged below @addr since (reporting a range twice is allowed).
  *
- * It starts above @addr: [@addr, vm_start) is a gap only if it was a gap at
- * the time of the lookup and no writer changed the tree since.  A writer may
- * have split the VMA in between and left the old vm_area_struct with the
- * upper part (__split_vma() with new_below, as mprotect() of a page above
- * its start does): its lower part, mapped all along, would be skipped.  So
- * vma_read_gap_end() must vouch for the lookup.
+ * It starts above @addr: [@addr, vm_start) is a gap only if nothing was
+ * mapped there once we held @vma.  A writer may have split the VMA after
+ * the lookup and left the old vm_area_struct with the upper part
+ * (__split_vma() with new_below, as mprotect() of a page above its start
+ * does): its lower part, mapped all along, would be skipped.
  *
- * Return: 0 if @vma is the answer, else -EAGAIN or -EBUSY as
- * vma_read_gap_end().
+ * If no writer entered the tree since the lookup (vma_read_gap_end()), the
+ * lookup stands.  Otherwise look again from @addr, without waiting for the
+ * writer: @vma is read-locked, so nobody can split, shrink or remove it
+ * until we let go; and vma_start_read() succeeded only after the writer
+ * that last write-locked @vma had ended its section (it reads mm_lock_seq
+ * with ACQUIRE, pairing with the RELEASE in vma_end_write_all()), so that
+ * writer's stores to the tree, a lower part split off included, are seen
+ * by this second walk.  If it finds @vma again, [@addr, vm_start) held no
+ * VMA at that moment.  If it finds another VMA, that one is the answer to
+ * look up afresh.
+ *
+ * Return: 0 if @vma is the answer, else -EAGAIN (look again).
  */
 static int vma_read_found(struct vm_area_struct *vma, unsigned long addr,
 			  struct mm_struct *mm, unsigned int seq)
 {
+	MA_STATE(mas, &mm->mm_mt, addr, addr);
+
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "VMA lookup outside RCU");
+	vma_assert_locked(vma);
 	if (vma->detached || vma->vm_end <= addr)
 		return -EAGAIN;
-	if (vma->vm_start <= addr)
+	if (vma->vm_start <= addr || vma_read_gap_end(mm, seq))
 		return 0;
-	return vma_read_gap_end(mm, seq);
+	vma_read_count(VMA_READ_GAP_LOOKUP);
+	return mas_find(&mas, ULONG_MAX) == vma ? 0 : -EAGAIN;
 }
 
 /*
  * One lookup under RCU: the first VMA with vm_end > @addr, read-locked.
- * Returns NULL if there is none, ERR_PTR(-EBUSY) if it is write-locked or a
- * writer held the tree, and ERR_PTR(-EAGAIN) if it was replaced before we
- * locked it or a writer came meanwhile.
+ * Returns NULL if there is none, ERR_PTR(-EBUSY) if it is write-locked, and
+ * ERR_PTR(-EAGAIN) if it was replaced before we locked it.
  */
 static struct vm_area_struct *vma_read_lock_rcu(struct mm_struct *mm,
 						unsigned long addr)
@@ -217,14 +225,16 @@ static struct vm_area_struct *vma_read_lock_rcu(struct mm_struct *mm,
 
 	rcu_read_lock();
 	seq = vma_read_gap_begin(mm);
+	/*
+	 * Nothing ends above @addr: believed without a check.  A walk from
+	 * the root sees each store to the tree whole, and writers store a
+	 * VMA over the one it replaces (a split, a merge, mmap_region() over
+	 * an old mapping) rather than clear the range first; a range is
+	 * cleared only when it stays unmapped (munmap, a shrink).
+	 */
 	vma = mas_find(&mas, ULONG_MAX);
-	if (!vma) {
-		/* Nothing above @addr is a gap too: vouch for it. */
-		err = vma_read_gap_end(mm, seq);
-		if (err)
-			vma = ERR_PTR(err);
+	if (!vma)
 		goto out;
-	}
 	vma_read_inject_delay();
 
 	/*
@@ -375,7 +385,8 @@ struct vm_area_struct *vma_read_iter_next(struct vma_read_iter *it,
 		vma_iter_set(&it->vmi, addr);
 	vma = vma_next(&it->vmi);
 	if (!vma) {
-		if (vma_read_gap_end(it->mm, seq))
+		/* A step from a stale state proves nothing: walk from the root. */
+		if (!vma_read_gap_end(it->mm, seq))
 			goto slow;
 		it->next_addr = -1UL;
 		return NULL;
@@ -513,6 +524,7 @@ static const char * const vma_read_path_names[NR_VMA_READ_PATHS] = {
 	[VMA_READ_WAIT]		 = "wait",
 	[VMA_READ_MMAP_LOCK]	 = "mmap_lock",
 	[VMA_READ_WRITER_WAITED] = "writer_waited",
+	[VMA_READ_GAP_LOOKUP]	 = "gap_lookup",
 };
 
 static int vma_read_stats_show(struct seq_file *m, void *v)

@@ -408,12 +408,19 @@ static DEFINE_PER_CPU(unsigned long, vma_rss_skipped_tables);
  * Whether vma_rss_walk_tables() can walk @vma: not with the skip turned off
  * (debugfs vma_rss/skip_walks, to compare with a full walk), not hugetlb
  * (no PTE tables, not counted), not a PFN map (the page walker passes over
- * those, and the COW copies of a private one are counted).
+ * those, and the COW copies of a private one are counted).  And not where
+ * a table may hold what smaps counts and the counts do not: a mapping with
+ * special pages (->find_special_page(), Xen grant pages), and an mm that
+ * ever had a hwpoison entry (pte_mark_hwpoison(), set before the entry is
+ * written: a reader that saw the flag clear and passes over the table can
+ * only miss a page poisoned during its read, as a page walk can).
  */
 bool vma_rss_walk_usable(struct vm_area_struct *vma)
 {
 	return READ_ONCE(vma_rss_skip_walks) && !is_vm_hugetlb_page(vma) &&
-	       !(vma->vm_flags & VM_PFNMAP);
+	       !(vma->vm_flags & VM_PFNMAP) &&
+	       !(vma->vm_ops && vma->vm_ops->find_special_page) &&
+	       !test_bit(MMF_HWPOISON_PTE, &vma->vm_mm->flags);
 }
 
 #ifdef CONFIG_DEBUG_VM
@@ -558,9 +565,10 @@ unsigned long vma_rss_next_pmd(struct vm_area_struct *vma, unsigned long start,
  * nothing, without taking their lock.  So a walker that only counts what
  * the rss counts count (smaps: pages, swap, migration and device entries)
  * finds the same, at the cost of one look per PMD that exists plus a walk
- * of the tables that map something.  Hwpoison entries and Xen grant pages
- * (find_special_page()), which smaps counts and the counts do not, are the
- * exceptions: in a table that maps nothing else they are not found.
+ * of the tables that map something.  Hwpoison entries and special pages
+ * (->find_special_page()), which smaps counts and the counts do not, would
+ * be missed in a table that maps nothing else: vma_rss_walk_usable() keeps
+ * such mappings to the page walker.
  *
  * Return: 0; -EAGAIN if an atomic caller ran out of budget or a PMD kept
  * changing (four looks in a row), after which @walk->private holds part of

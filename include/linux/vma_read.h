@@ -16,6 +16,7 @@ enum vma_read_path {
 	VMA_READ_WAIT,		/* under RCU after waiting for a writer */
 	VMA_READ_MMAP_LOCK,	/* last resort: under mmap_read_lock */
 	VMA_READ_WRITER_WAITED,	/* a writer queued on mmap_lock behind us */
+	VMA_READ_GAP_LOOKUP,	/* a gap found while a writer came: looked again */
 	NR_VMA_READ_PATHS,
 };
 
