@@ -90,6 +90,19 @@ static void vma_read_inject_delay(void)
 	if (unlikely(us))
 		udelay(min(us, 10000U));
 }
+
+/*
+ * The writer's side: keep a hole (vma_read_hole_begin()) open four times
+ * as long as a reader's window, so that a reader can look up the range
+ * twice while it is open.  The writer may sleep here.
+ */
+void vma_read_hole_inject_delay(void)
+{
+	unsigned int us = READ_ONCE(vma_read_lookup_delay_us);
+
+	if (unlikely(us))
+		fsleep(min(4 * us, 10000U));
+}
 #else
 static inline void vma_read_inject_delay(void)
 {
@@ -168,6 +181,28 @@ static bool vma_read_gap_end(struct mm_struct *mm, unsigned int seq)
 }
 
 /*
+ * A writer that unmaps a range and maps it again before it unlocks brackets
+ * that with vma_read_hole_begin() and vma_read_hole_end() (mremap() to a
+ * fixed address over an older mapping): a walk that finds no VMA there then
+ * must not be believed.  Sample mm->mm_hole_seq before such a walk, and
+ * check it after: -EBUSY (wait for the writer) if a hole was open, or was
+ * opened meanwhile; 0 if not.  The smp_rmb()s of the seqcount reads pair
+ * with the smp_wmb()s of the writer's begin and end: a walk that saw the
+ * range cleared sees the sequence moved.
+ */
+static unsigned int vma_read_hole_sample(struct mm_struct *mm)
+{
+	return raw_read_seqcount(&mm->mm_hole_seq);
+}
+
+static int vma_read_hole_check(struct mm_struct *mm, unsigned int hole)
+{
+	if ((hole & 1) || read_seqcount_retry(&mm->mm_hole_seq, hole))
+		return -EBUSY;
+	return 0;
+}
+
+/*
  * Whether @vma, found under RCU as the first VMA ending above @addr and
  * read-locked since, is the right answer for @addr.  Read-locked, its
  * vm_start, vm_end and detached flag are stable.  Called under RCU.
@@ -190,15 +225,20 @@ static bool vma_read_gap_end(struct mm_struct *mm, unsigned int seq)
  * with ACQUIRE, pairing with the RELEASE in vma_end_write_all()), so that
  * writer's stores to the tree, a lower part split off included, are seen
  * by this second walk.  If it finds @vma again, [@addr, vm_start) held no
- * VMA at that moment.  If it finds another VMA, that one is the answer to
- * look up afresh.
+ * VMA at that moment, and is a gap unless a writer had it unmapped only to
+ * map it again (vma_read_hole_check()).  If it finds another VMA, that one
+ * is the answer to look up afresh.
  *
- * Return: 0 if @vma is the answer, else -EAGAIN (look again).
+ * Return: 0 if @vma is the answer, else -EAGAIN (look again) or -EBUSY
+ * (wait for the writer, then look again).
  */
 static int vma_read_found(struct vm_area_struct *vma, unsigned long addr,
 			  struct mm_struct *mm, unsigned int seq)
 {
 	MA_STATE(mas, &mm->mm_mt, addr, addr);
+	struct vm_area_struct *found;
+	unsigned int hole;
+	int err;
 
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "VMA lookup outside RCU");
 	vma_assert_locked(vma);
@@ -207,12 +247,18 @@ static int vma_read_found(struct vm_area_struct *vma, unsigned long addr,
 	if (vma->vm_start <= addr || vma_read_gap_end(mm, seq))
 		return 0;
 	vma_read_count(VMA_READ_GAP_LOOKUP);
-	return mas_find(&mas, ULONG_MAX) == vma ? 0 : -EAGAIN;
+	hole = vma_read_hole_sample(mm);
+	found = mas_find(&mas, ULONG_MAX);
+	err = vma_read_hole_check(mm, hole);
+	if (err)
+		return err;
+	return found == vma ? 0 : -EAGAIN;
 }
 
 /*
  * One lookup under RCU: the first VMA with vm_end > @addr, read-locked.
- * Returns NULL if there is none, ERR_PTR(-EBUSY) if it is write-locked, and
+ * Returns NULL if there is none, ERR_PTR(-EBUSY) if it is write-locked or
+ * a writer's hole (vma_read_hole_begin()) was in the way, and
  * ERR_PTR(-EAGAIN) if it was replaced before we locked it.
  */
 static struct vm_area_struct *vma_read_lock_rcu(struct mm_struct *mm,
@@ -220,21 +266,29 @@ static struct vm_area_struct *vma_read_lock_rcu(struct mm_struct *mm,
 {
 	MA_STATE(mas, &mm->mm_mt, addr, addr);
 	struct vm_area_struct *vma;
-	unsigned int seq;
+	unsigned int seq, hole;
 	int err;
 
 	rcu_read_lock();
 	seq = vma_read_gap_begin(mm);
+	hole = vma_read_hole_sample(mm);
 	/*
-	 * Nothing ends above @addr: believed without a check.  A walk from
-	 * the root sees each store to the tree whole, and writers store a
-	 * VMA over the one it replaces (a split, a merge, mmap_region() over
-	 * an old mapping) rather than clear the range first; a range is
-	 * cleared only when it stays unmapped (munmap, a shrink).
+	 * Nothing ends above @addr: believed unless a writer had the range
+	 * unmapped only to map it again.  A walk from the root sees each
+	 * store to the tree whole, and writers store a VMA over the one it
+	 * replaces (a split, a merge, mmap_region() over an old mapping)
+	 * rather than clear the range first; mremap() to a fixed address is
+	 * the one that clears a range and maps it again.
 	 */
 	vma = mas_find(&mas, ULONG_MAX);
-	if (!vma)
+	if (!vma) {
+		if (!vma_read_gap_end(mm, seq)) {
+			err = vma_read_hole_check(mm, hole);
+			if (err)
+				vma = ERR_PTR(err);
+		}
 		goto out;
+	}
 	vma_read_inject_delay();
 
 	/*

@@ -8,6 +8,7 @@
 #define _LINUX_VMA_READ_H
 
 #include <linux/mm_types.h>
+#include <linux/mmap_lock.h>
 
 /* How vma_read_lock_next() got its VMA; counted per CPU, see debugfs. */
 enum vma_read_path {
@@ -42,5 +43,35 @@ void vma_read_iter_end(struct vma_read_iter *it);
 void vma_read_unlock(struct vm_area_struct *vma);
 bool vma_read_yield(struct vm_area_struct *vma, unsigned long addr);
 void vma_read_count(enum vma_read_path path);
+
+#ifdef CONFIG_PER_VMA_LOCK
+/*
+ * For a writer that unmaps a range and maps it again within one mmap_lock
+ * write section (mremap() to a fixed address over an older mapping): the
+ * range has no VMA in between, but was never a gap to the process, whose
+ * faults wait for mmap_lock.  Readers that find a gap while mm_hole_seq is
+ * odd, or moved, wait for the writer (vma_read_found()).
+ */
+static inline void vma_read_hole_begin(struct mm_struct *mm)
+{
+	mmap_assert_write_locked(mm);
+	do_raw_write_seqcount_begin(&mm->mm_hole_seq);
+}
+
+static inline void vma_read_hole_end(struct mm_struct *mm)
+{
+	mmap_assert_write_locked(mm);
+	do_raw_write_seqcount_end(&mm->mm_hole_seq);
+}
+#else
+static inline void vma_read_hole_begin(struct mm_struct *mm) {}
+static inline void vma_read_hole_end(struct mm_struct *mm) {}
+#endif
+
+#if defined(CONFIG_PER_VMA_LOCK) && defined(CONFIG_DEBUG_VM)
+void vma_read_hole_inject_delay(void);
+#else
+static inline void vma_read_hole_inject_delay(void) {}
+#endif
 
 #endif /* _LINUX_VMA_READ_H */
