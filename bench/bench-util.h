@@ -117,4 +117,46 @@ static inline long query_all(int fd)
 	}
 }
 
+#ifndef PROCMAP_SCAN
+/* PROCMAP_SCAN, for headers that predate it (include/uapi/linux/fs.h). */
+struct procmap_vma {
+	__u64 vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
+	__u32 dev_major, dev_minor;
+	__u64 rss_anon, rss_file, rss_shmem, swap, anon_huge;
+	__u64 file_pmd_mapped, shmem_pmd_mapped;
+};
+
+struct procmap_scan_arg {
+	__u64 size, flags, start, end, walk_end, vec, vec_len, rec_size;
+};
+
+#define PROCMAP_SCAN	_IOC(_IOC_READ | _IOC_WRITE, PROCFS_IOCTL_MAGIC, 24, \
+			     sizeof(struct procmap_scan_arg))
+#endif
+
+/*
+ * PROCMAP_SCAN with PROCMAP_QUERY_VMA_RSS over all VMAs, SCAN_BATCH records
+ * per call: the number of VMAs, or -1 (a kernel without it).
+ */
+#define SCAN_BATCH 256
+static inline long scan_all(int fd)
+{
+	static struct procmap_vma vec[SCAN_BATCH];
+	struct procmap_scan_arg a = {
+		.size = sizeof(a), .flags = PROCMAP_QUERY_VMA_RSS,
+		.end = ~0ULL, .vec = (unsigned long)vec,
+		.vec_len = SCAN_BATCH, .rec_size = sizeof(vec[0]),
+	};
+	long n = 0, got;
+
+	do {
+		got = ioctl(fd, PROCMAP_SCAN, &a);
+		if (got < 0)
+			return -1;
+		n += got;
+		a.start = a.walk_end;
+	} while (a.walk_end < a.end);
+	return n;
+}
+
 #endif

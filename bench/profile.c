@@ -22,8 +22,10 @@
  *              into an empty registered VMA and back (256 PTEs moved from
  *              table to table each time)
  *   FILE:LAYOUT  one read of /proc/PID/FILE (maps, smaps, smaps_rollup),
- *              or "query": PROCMAP_QUERY_VMA_RSS of every VMA, of a
- *              process with the layout sparse or dense (as readcost)
+ *              or "query": PROCMAP_QUERY_VMA_RSS of every VMA, or "scan":
+ *              PROCMAP_SCAN with PROCMAP_QUERY_VMA_RSS of every VMA, 256 per
+ *              call, of a process with the layout sparse or dense (as
+ *              readcost)
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -64,16 +66,18 @@ static int read_proc(const char *file, const char *layout)
 	pid_t pid = spawn_paused(build, (void *)layout);
 	int fd;
 
-	int query = !strcmp(file, "query");
+	int query = !strcmp(file, "query"), scan = !strcmp(file, "scan");
 
-	snprintf(path, sizeof(path), "/proc/%d/%s", pid, query ? "maps" : file);
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, query || scan ? "maps" : file);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return 1;
-	if (query) {
-		query_all(fd);	/* warm */
+	if (query || scan) {
+		long (*all)(int fd) = query ? query_all : scan_all;
+
+		all(fd);	/* warm */
 		count_on();
-		query_all(fd);
+		all(fd);
 		count_off();
 	} else {
 		while (read(fd, buf, sizeof(buf)) > 0)	/* warm */

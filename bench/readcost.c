@@ -2,7 +2,8 @@
 /*
  * readcost: time to read /proc/PID/{maps,smaps,smaps_rollup} of a process
  * with a given layout, and to query the rss counters of all its VMAs with
- * PROCMAP_QUERY_VMA_RSS ("query", skipped on a kernel without them).
+ * PROCMAP_QUERY_VMA_RSS ("query", one ioctl per VMA) and with PROCMAP_SCAN
+ * ("scan", 256 VMAs per ioctl); each skipped on a kernel without it.
  * CPU-bound: run it under QEMU's instruction-counted clock
  * (-icount shift=0,sleep=off), where it repeats within ~1%.
  *
@@ -84,7 +85,9 @@ static long maps_lines(pid_t pid, char *buf, size_t size)
 
 int main(int argc, char **argv)
 {
-	static const char * const files[] = { "maps", "smaps", "smaps_rollup", "query" };
+	static const char * const files[] = {
+		"maps", "smaps", "smaps_rollup", "query", "scan"
+	};
 	static char buf[1 << 16];
 	int reads = argc > 2 ? atoi(argv[2]) : 5;
 	double *t = calloc(reads, sizeof(*t));
@@ -97,7 +100,7 @@ int main(int argc, char **argv)
 	}
 	pid = spawn_paused(build, argv[1]);
 	vmas = maps_lines(pid, buf, sizeof(buf));
-	for (int f = 0; f < 4; f++) {
+	for (int f = 0; f < 5; f++) {
 		char path[64];
 		size_t bytes = 0;
 
@@ -108,14 +111,18 @@ int main(int argc, char **argv)
 			ssize_t n;
 
 			bytes = 0;
-			if (f == 3) {
-				/* The per-VMA counters of every VMA, by PROCMAP_QUERY. */
-				n = query_all(fd);
+			if (f >= 3) {
+				/*
+				 * The per-VMA counters of every VMA, by
+				 * PROCMAP_QUERY, or by PROCMAP_SCAN.
+				 */
+				n = f == 3 ? query_all(fd) : scan_all(fd);
 				if (n < 0) {
 					close(fd);
 					goto done;	/* a kernel without them */
 				}
-				bytes = n * sizeof(struct procmap_query);
+				bytes = n * (f == 3 ? sizeof(struct procmap_query) :
+					     sizeof(struct procmap_vma));
 			} else {
 				while ((n = read(fd, buf, sizeof(buf))) > 0)
 					bytes += n;

@@ -179,7 +179,7 @@ if readcost:
     w('|---|---|---:|---:|---:|')
     layouts = ['sparse', 'dense', 'big', 'rss1', 'rss16', 'rss256', 'rss1024']
     for lay in layouts:
-        for fl in ['maps', 'smaps', 'smaps_rollup', 'query']:
+        for fl in ['maps', 'smaps', 'smaps_rollup', 'query', 'scan']:
             st = readcost.get(('stock', lay, fl))
             pa = readcost.get(('patched', lay, fl))
             if st is None and pa is None:
@@ -318,6 +318,10 @@ if insnprof:
         q, mp = insnprof['query_sparse'][1], insnprof['maps_sparse'][1]
         w(f'| PROCMAP_QUERY_VMA_RSS of every VMA, sparse layout (patched) | | {q:,} | '
           f'{q / mp:.3f} of maps | {q / 10000:,.0f} per VMA (maps: {mp / 10000:,.0f}) | |')
+    if 'scan_sparse' in insnprof and 'maps_sparse' in insnprof:
+        q, mp = insnprof['scan_sparse'][1], insnprof['maps_sparse'][1]
+        w(f'| PROCMAP_SCAN with PROCMAP_QUERY_VMA_RSS of every VMA, sparse layout (patched) | | {q:,} | '
+          f'{q / mp:.3f} of maps | {q / 10000:,.0f} per VMA (maps: {mp / 10000:,.0f}) | |')
     w('')
     w('Raw per-function tables: bench/results/raw/insnprof-*.txt.')
     w('')
@@ -397,6 +401,16 @@ qs, ms = readcost.get(('patched', 'sparse', 'query')), readcost.get(('patched', 
 if qs and ms:
     r = qs / ms
     w(f'| query time of 10,000 VMAs (sparse) / maps read time <= 1.00 | {r:.2f} | | {"PASS" if r <= 1.0 else "FAIL"} |')
+# Issue 17: PROCMAP_SCAN, per VMA, half of reading maps, whatever the RSS.
+for lay in ('vmas10000d', 'vmas10000s', 'vmas50000d', 'vmas50000s'):
+    sc, mp = readcost.get(('patched', lay, 'scan')), readcost.get(('patched', lay, 'maps'))
+    if sc and mp:
+        w(f'| PROCMAP_SCAN of every VMA ({lay}) / maps read time, patched, <= 0.50 | {sc / mp:.2f} | | '
+          f'{"PASS" if sc / mp <= 0.5 else "FAIL"} |')
+s1, s1g = readcost.get(('patched', 'rss1', 'scan')), readcost.get(('patched', 'rss1024', 'scan'))
+if s1 and s1g:
+    w(f'| PROCMAP_SCAN of 100 VMAs, 1 GiB / 1 MiB resident <= 1.10 | {s1g / s1:.2f} | | '
+      f'{"PASS" if s1g / s1 <= 1.10 else "FAIL"} |')
 # Issue 17: readers never slower than stock, half of stock where populated.
 for fl in ('maps', 'smaps', 'smaps_rollup'):
     rs = [(rc_ratio(lay, fl), lay) for (k, lay, f) in readcost if k == 'patched' and f == fl]
@@ -531,7 +545,7 @@ set multiplot layout 2,2 title "mmap/fault/munmap writer with a /proc reader at 
 ''' + '\n'.join(plots) + '\nunset multiplot\n')
 
 # Reader time vs resident memory: the rssN layouts (100 VMAs).
-files = ['maps', 'smaps', 'smaps_rollup', 'query']
+files = ['maps', 'smaps', 'smaps_rollup', 'query', 'scan']
 cols = [(k, fl) for k in ['stock', 'patched'] for fl in files
         if any((k, f'rss{m}', fl) in readcost for m in [1, 16, 256, 1024])]
 if cols:

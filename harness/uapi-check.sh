@@ -70,6 +70,34 @@ for kind in ioctl field flag; do
 		sed 's/^/# /' "$dir/$kind.diff" >&3
 	fi
 done
+# The ioctls the series adds: each must have a number no 6.12.117 ioctl of
+# fs.h has (the same probe, generated from the patched header).
+python3 - "$headers/linux/fs.h" "$dir/pristine/linux/fs.h" > "$dir/probe-new.c" <<'EOF2'
+import re, sys
+def names(path):
+    src = re.sub(r'/\*.*?\*/', '', open(path).read(), flags=re.S)
+    return re.findall(r'^#define\s+(\w+)\s+_IO(?:R|W|WR|C)?\(', src, re.M)
+old = set(names(sys.argv[2]))
+print('#include <stdio.h>\n#include <linux/fiemap.h>\n#include <linux/blktrace_api.h>\n'
+      '#include <linux/fs.h>\nint main(void)\n{')
+for m in names(sys.argv[1]):
+    if m not in old:
+        print(f'\tprintf("new {m} %#lx\\n", (unsigned long){m});')
+print('\treturn 0;\n}')
+EOF2
+if gcc -Wall -o "$dir/probe-new" -I"$headers" "$dir/probe-new.c" 2>"$dir/cc-new.log" &&
+   "$dir/probe-new" > "$dir/new.txt"; then
+	while read -r _ name value; do
+		clash=$(awk -v v="$value" '$1 == "ioctl" && $3 == v {print $2}' "$dir/pristine.txt" | head -1)
+		if [ -z "$clash" ]; then
+			ok "new ioctl $name ($value) has a number of its own"
+		else
+			nok "new ioctl $name ($value) has the number of $clash"
+		fi
+	done < "$dir/new.txt"
+else
+	nok "the probe of the new ioctls does not build or run (see $dir/cc-new.log)"
+fi
 query=$(awk '$2 == "PROCMAP_QUERY" {print $3}' "$dir/patched.txt")
 if [ "$query" = 0xc0686611 ]; then
 	ok "PROCMAP_QUERY is 0xc0686611, the number Linux 6.11 shipped"
