@@ -130,7 +130,7 @@ struct procmap_scan_arg {
 	__u64 size, flags, start, end, walk_end, vec, vec_len, rec_size;
 };
 
-#define PROCMAP_SCAN	_IOC(_IOC_READ | _IOC_WRITE, PROCFS_IOCTL_MAGIC, 24, \
+#define PROCMAP_SCAN	_IOC(_IOC_READ | _IOC_WRITE, PROCFS_IOCTL_MAGIC, 18, \
 			     sizeof(struct procmap_scan_arg))
 #endif
 

@@ -11,7 +11,10 @@
 #    procmap_query), so growing the struct would change it;
 #  - PROCMAP_QUERY against 0xc0686611, the number Linux 6.11 shipped;
 #  - the offset and size of every field of struct procmap_query, and every
-#    procmap_query_flags value.
+#    procmap_query_flags value;
+#  - every ioctl the series adds to fs.h (PROCMAP_SCAN) against every ioctl
+#    number of the headers that share its magic 'f' (fs.h, fscrypt.h,
+#    fsverity.h, ext4.h): none may be equal.
 # One TAP case per check in TAP; the probe sources and outputs beside it.
 set -uo pipefail
 tarball=$1 headers=$2 tap=$3
@@ -70,31 +73,45 @@ for kind in ioctl field flag; do
 		sed 's/^/# /' "$dir/$kind.diff" >&3
 	fi
 done
-# The ioctls the series adds: each must have a number no 6.12.117 ioctl of
-# fs.h has (the same probe, generated from the patched header).
-python3 - "$headers/linux/fs.h" "$dir/pristine/linux/fs.h" > "$dir/probe-new.c" <<'EOF2'
+# The ioctls the series adds: each must have a number that no ioctl of the
+# headers sharing its magic ('f': fs.h, fscrypt.h, fsverity.h, ext4.h)
+# has, so that strace, seccomp filters and LSM ioctl allowlists can tell
+# them apart.  One probe of the installed (patched) headers: "new" for
+# what fs.h gained, "old" for everything else.
+python3 - "$headers/linux" "$dir/pristine/linux/fs.h" > "$dir/probe-new.c" <<'EOF2'
 import re, sys
 def names(path):
     src = re.sub(r'/\*.*?\*/', '', open(path).read(), flags=re.S)
-    return re.findall(r'^#define\s+(\w+)\s+_IO(?:R|W|WR|C)?\(', src, re.M)
-old = set(names(sys.argv[2]))
+    src = re.sub(r'^#if 0\n.*?^#endif', '', src, flags=re.S | re.M)
+    # Skip the 32-bit compat numbers (their structs are kernel-only).
+    return [m for m, rest in re.findall(r'^#define\s+(\w+)\s+_IO(?:R|W|WR|C)?\((.*)$', src, re.M)
+            if 'compat_' not in rest]
+pristine = set(names(sys.argv[2]))
 print('#include <stdio.h>\n#include <linux/fiemap.h>\n#include <linux/blktrace_api.h>\n'
-      '#include <linux/fs.h>\nint main(void)\n{')
-for m in names(sys.argv[1]):
-    if m not in old:
-        print(f'\tprintf("new {m} %#lx\\n", (unsigned long){m});')
+      '#include <linux/fs.h>\n#include <linux/fscrypt.h>\n#include <linux/fsverity.h>\n'
+      '#include <linux/ext4.h>\nint main(void)\n{')
+for h in ('fs.h', 'fscrypt.h', 'fsverity.h', 'ext4.h'):
+    for m in names(sys.argv[1] + '/' + h):
+        kind = 'new' if h == 'fs.h' and m not in pristine else 'old'
+        print(f'\tprintf("{kind} {m} %#lx\\n", (unsigned long){m});')
 print('\treturn 0;\n}')
 EOF2
 if gcc -Wall -o "$dir/probe-new" -I"$headers" "$dir/probe-new.c" 2>"$dir/cc-new.log" &&
    "$dir/probe-new" > "$dir/new.txt"; then
-	while read -r _ name value; do
-		clash=$(awk -v v="$value" '$1 == "ioctl" && $3 == v {print $2}' "$dir/pristine.txt" | head -1)
+	grep '^new ' "$dir/new.txt" | while read -r _ name value; do
+		clash=$(awk -v v="$value" '$1 == "old" && $3 == v {print $2}' "$dir/new.txt" | head -1)
 		if [ -z "$clash" ]; then
-			ok "new ioctl $name ($value) has a number of its own"
+			echo "ok $name ($value) has a number of its own among the 'f' ioctls of fs.h, fscrypt.h, fsverity.h and ext4.h ($(grep -c '^old ' "$dir/new.txt") compared)"
 		else
-			nok "new ioctl $name ($value) has the number of $clash"
+			echo "not ok $name ($value) has the number of $clash"
 		fi
-	done < "$dir/new.txt"
+	done > "$dir/new-verdicts.txt"
+	while read -r verdict rest; do
+		case "$verdict" in
+		ok) ok "new ioctl $rest" ;;
+		*) nok "new ioctl ${rest#ok }" ;;
+		esac
+	done < "$dir/new-verdicts.txt"
 else
 	nok "the probe of the new ioctls does not build or run (see $dir/cc-new.log)"
 fi

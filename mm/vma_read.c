@@ -93,15 +93,15 @@ static void vma_read_inject_delay(void)
 
 /*
  * The writer's side: keep a hole (vma_read_hole_begin()) open four times
- * as long as a reader's window, so that a reader can look up the range
- * twice while it is open.  The writer may sleep here.
+ * as long as a reader's window (at most 10 ms), so that a reader can look
+ * up the range twice while it is open.  The writer may sleep here.
  */
 void vma_read_hole_inject_delay(void)
 {
 	unsigned int us = READ_ONCE(vma_read_lookup_delay_us);
 
 	if (unlikely(us))
-		fsleep(min(4 * us, 10000U));
+		fsleep(4 * min(us, 2500U));
 }
 #else
 static inline void vma_read_inject_delay(void)
@@ -186,9 +186,10 @@ static bool vma_read_gap_end(struct mm_struct *mm, unsigned int seq)
  * fixed address over an older mapping): a walk that finds no VMA there then
  * must not be believed.  Sample mm->mm_hole_seq before such a walk, and
  * check it after: -EBUSY (wait for the writer) if a hole was open, or was
- * opened meanwhile; 0 if not.  The smp_rmb()s of the seqcount reads pair
- * with the smp_wmb()s of the writer's begin and end: a walk that saw the
- * range cleared sees the sequence moved.
+ * opened meanwhile; 0 if not.  The ordering of the seqcount reads (the
+ * sample before the walk, smp_rmb() before the re-read) pairs with the
+ * smp_wmb()s of the writer's begin and end: a walk that saw the range
+ * cleared sees the sequence moved.
  */
 static unsigned int vma_read_hole_sample(struct mm_struct *mm)
 {

@@ -9,6 +9,7 @@
 
 #include <linux/mm_types.h>
 #include <linux/mmap_lock.h>
+#include <linux/mmdebug.h>
 
 /* How vma_read_lock_next() got its VMA; counted per CPU, see debugfs. */
 enum vma_read_path {
@@ -55,12 +56,15 @@ void vma_read_count(enum vma_read_path path);
 static inline void vma_read_hole_begin(struct mm_struct *mm)
 {
 	mmap_assert_write_locked(mm);
+	VM_WARN_ON_ONCE(mm->mm_hole_seq.sequence & 1);
 	do_raw_write_seqcount_begin(&mm->mm_hole_seq);
 }
 
 static inline void vma_read_hole_end(struct mm_struct *mm)
 {
 	mmap_assert_write_locked(mm);
+	VM_WARN_ON_ONCE(!(mm->mm_hole_seq.sequence & 1));
+	ASSERT_EXCLUSIVE_WRITER(mm->mm_hole_seq);
 	do_raw_write_seqcount_end(&mm->mm_hole_seq);
 }
 #else

@@ -78,7 +78,10 @@
 #define SHM_PAGES	48
 #define THP_LEN		(4UL << 20)
 #define SMALL_PAGES	300
-#define AREA_LEN	(24UL << 20)
+/* Room for all of them, their guards and the THP alignment, at any page size. */
+#define AREA_LEN	((ANON_PAGES + IDLE_PAGES + RESV_PAGES + FILE_PAGES + \
+			  SHM_PAGES + 2 * SMALL_PAGES + 64) * PG + THP_LEN + \
+			  4 * HPAGE_SZ)
 
 static_assert(sizeof(struct procmap_vma) == PROCMAP_VMA_SIZE_VER0, "procmap_vma");
 static_assert(sizeof(struct procmap_scan_arg) == PROCMAP_SCAN_SIZE_VER0, "scan_arg");
@@ -895,6 +898,17 @@ TEST_F(scan, range_and_filters)
 		EXPECT_EQ(ranges[i].last, v[n - 1].vma_start) TH_LOG("%s", ranges[i].what);
 		EXPECT_GT(v[0].vma_end, start);
 		EXPECT_LT(v[n - 1].vma_start, end);
+		/*
+		 * A vector just big enough fills on the last VMA, which may
+		 * reach beyond end: walk_end stays within the range, so that
+		 * the caller's next call (start = walk_end) is valid.
+		 */
+		EXPECT_EQ(n, scan(self->fd, 0, start, end, v, n, REC_SZ, &walk_end))
+			TH_LOG("%s, a vector of %d", ranges[i].what, n);
+		EXPECT_EQ(v[n - 1].vma_end < end ? v[n - 1].vma_end : end, walk_end)
+			TH_LOG("%s, a vector of %d", ranges[i].what, n);
+		EXPECT_EQ(0, scan(self->fd, 0, walk_end, end, v, n, REC_SZ, &walk_end))
+			TH_LOG("%s, resumed", ranges[i].what);
 	}
 
 	for (i = 0; i < ARRAY_SIZE(filters); i++) {
@@ -1003,16 +1017,19 @@ struct bad_case {
 #define BIT63	(1ULL << 63)
 #define HUGE_LEN	(1ULL << 60)	/* times any rec_size overflows */
 #define NEXT	PROCMAP_QUERY_COVERING_OR_NEXT_VMA
+/* Sizes resolved at run time: the page size, and 8 bytes more. */
+#define SZ_PG		(~0ULL - 1)
+#define SZ_PG_8		(~0ULL - 2)
 
 static const struct bad_case bad_cases[] = {
 	/* name, size, flags, start, end, vec, vec_len, rec_size, tail, errno (0: success) */
 	{ "size 0",             0,    0,       0,      E,      V_OK,    16,   V0,   0, EINVAL },
 	{ "size 56",            56,   0,       0,      E,      V_OK,    16,   V0,   0, EINVAL },
 	{ "size 63",            63,   0,       0,      E,      V_OK,    16,   V0,   0, EINVAL },
-	{ "size 4104",          4104, 0,       0,      E,      V_OK,    16,   V0,   0, E2BIG },
+	{ "size page + 8",      SZ_PG_8, 0,       0,      E,      V_OK,    16,   V0,   0, E2BIG },
 	{ "size 72, tail set",  72,   0,       0,      E,      V_OK,    16,   V0,   1, E2BIG },
 	{ "size 72, tail 0",    72,   0,       0,      E,      V_OK,    16,   V0,   0, 0 },
-	{ "size 4096, tail 0",  4096, 0,       0,      E,      V_OK,    16,   V0,   0, 0 },
+	{ "size page, tail 0",  SZ_PG, 0,       0,      E,      V_OK,    16,   V0,   0, 0 },
 	{ "flag 1 << 20",       S0,   1 << 20, 0,      E,      V_OK,    16,   V0,   0, EINVAL },
 	{ "flag 0x80",          S0,   0x80,    0,      E,      V_OK,    16,   V0,   0, EINVAL },
 	{ "flag 1 << 63",       S0,   BIT63,   0,      E,      V_OK,    16,   V0,   0, EINVAL },
@@ -1039,7 +1056,7 @@ TEST_F(scan, bad_input)
 {
 	union {
 		struct procmap_scan_arg a;
-		unsigned char raw[2 * 4096 + 64];
+		unsigned char raw[2 * 65536 + 64];
 	} arg;
 	struct procmap_vma *full, *aligned;
 	char *none, *ro, *gone, *guard, *unaligned;
@@ -1068,7 +1085,7 @@ TEST_F(scan, bad_input)
 		int want;
 
 		memset(&arg, 0, sizeof(arg));
-		arg.a.size = c->size;
+		arg.a.size = c->size == SZ_PG ? PG : c->size == SZ_PG_8 ? PG + 8 : c->size;
 		arg.a.flags = c->flags;
 		arg.a.start = c->start;
 		arg.a.end = c->end;

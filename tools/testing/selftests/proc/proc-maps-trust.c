@@ -663,7 +663,9 @@ TEST(procmap_query_abi)
  *   the region, which therefore is mapped before and after each call but
  *   has no VMA for a while inside it (mremap_to() unmaps the destination
  *   first); a reader that looks the region up twice in that while would
- *   report a gap no state of the process ever had.  The knob also keeps
+ *   report a gap no state of the process ever had.  Each round also makes
+ *   one such call that fails at once (EINVAL), which must not upset the
+ *   kernel's note of that while.  The knob also keeps
  *   that while open longer (vma_read_hole_inject_delay()).  The process's
  *   Rss moves with each fresh mapping: no smaps_rollup case.
  */
@@ -717,6 +719,13 @@ static void remap_fixed_churn(struct target *t)
 		_exit(3);
 	madvise(s, len, MADV_NOHUGEPAGE);
 	memset(s, 0x5a, len);
+	/*
+	 * A call that fails before it unmaps anything (an unaligned target)
+	 * must leave the readers' view of holes as it was.
+	 */
+	if (mremap(s, len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   (char *)t->base + 1) != MAP_FAILED || errno != EINVAL)
+		_exit(3);
 	if (mremap(s, len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
 		   (void *)t->base) == MAP_FAILED)
 		_exit(3);
