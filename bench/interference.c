@@ -18,7 +18,8 @@
  *
  * Usage: interference MODE READER SECONDS
  *   READER: none, maps, smaps, smaps_rollup, query (PROCMAP_QUERY_VMA_RSS
- *           over all VMAs; needs per-VMA rss counters), control
+ *           over all VMAs, one ioctl each; needs per-VMA rss counters),
+ *           scan (the same by PROCMAP_SCAN, 256 VMAs per ioctl), control
  * Prints one line: key=value pairs (ops_s p50_us p99_us p999_us max_us reads),
  * then a line "latency mode=.. reader=.." with the writer's latency at fixed
  * percentiles, p10_us to p9999_us (the digits after "0." of the fraction:
@@ -183,16 +184,18 @@ static pid_t spawn_reader(pid_t target, const char *file, volatile unsigned long
 
 		pin(1);
 		setpriority(PRIO_PROCESS, 0, 15);
-		/* "query": PROCMAP_QUERY_VMA_RSS over every VMA, on maps. */
+		/* "query", "scan": the rss counters of every VMA, on maps. */
+		int ioc = !strcmp(file, "query") || !strcmp(file, "scan");
+
 		snprintf(path, sizeof(path), "/proc/%d/%s", target,
-			 strcmp(file, "query") ? file : "maps");
+			 ioc ? "maps" : file);
 		for (;;) {
 			int fd = open(path, O_RDONLY);
 
 			if (fd < 0)
 				exit(1);
-			if (!strcmp(file, "query")) {
-				if (query_all(fd) < 0)
+			if (ioc) {
+				if ((file[0] == 'q' ? query_all(fd) : scan_all(fd)) < 0)
 					exit(1);
 			} else {
 				while (read(fd, buf, sizeof(buf)) > 0)
@@ -216,7 +219,7 @@ int main(int argc, char **argv)
 	int seconds;
 
 	if (argc != 4) {
-		fprintf(stderr, "usage: %s mmap|fault|mprotect none|maps|smaps|smaps_rollup|query|control SECONDS\n",
+		fprintf(stderr, "usage: %s mmap|fault|mprotect none|maps|smaps|smaps_rollup|query|scan|control SECONDS\n",
 			argv[0]);
 		return 2;
 	}

@@ -121,7 +121,7 @@ w('')
 w('| kernel | reader | writer ops/s vs alone | p50 vs alone | p99 vs alone | p99.9 vs alone | max vs alone | reads in run |')
 w('|---|---|---:|---:|---:|---:|---:|---:|')
 for kern in kernels:
-    for reader in ['control', 'maps', 'smaps', 'smaps_rollup', 'query']:
+    for reader in ['control', 'maps', 'smaps', 'smaps_rollup', 'query', 'scan']:
         for wait in ['on', 'off']:
             if (kern, wait, 'mmap', reader) not in runs:
                 continue
@@ -332,7 +332,7 @@ w('')
 w('| target | measured (patched) | stock | result |')
 w('|---|---:|---:|---|')
 if 'patched' in kernels:
-    for reader in ['smaps', 'smaps_rollup', 'maps', 'query']:
+    for reader in ['smaps', 'smaps_rollup', 'maps', 'query', 'scan']:
         ops = med(ratio('patched', 'on', 'mmap', reader, 'ops_s'))
         p99 = med(ratio('patched', 'on', 'mmap', reader, 'p99_us'))
         sops = med(ratio('stock', 'on', 'mmap', reader, 'ops_s'))
@@ -478,7 +478,7 @@ gnuplot('interference.png', gp)
 
 # One colour per reader or file, the same in every plot; stock dashed, patched solid.
 colour = {'none': 'black', 'control': 'gray60', 'maps': '#1f77b4', 'smaps': '#d62728',
-          'smaps_rollup': '#ff7f0e', 'query': '#2ca02c'}
+          'smaps_rollup': '#ff7f0e', 'query': '#2ca02c', 'scan': '#9467bd'}
 dash = {'stock': 'dt 2 pt 6', 'patched': 'dt 1 pt 7'}
 
 
@@ -491,7 +491,7 @@ def curves(dat, columns):
 
 # Writer latency percentiles (mmap writer, wait path on): absolute, and over
 # the writer alone at the same percentile in the same repetition.
-readers = [r for r in ['none', 'control', 'maps', 'smaps', 'smaps_rollup', 'query']
+readers = [r for r in ['none', 'control', 'maps', 'smaps', 'smaps_rollup', 'query', 'scan']
            if any((k, 'on', 'mmap', r) in latency for k in kernels)]
 if readers:
     fracs = sorted({q for reps in latency.values() for pc in reps.values() for q in pc})

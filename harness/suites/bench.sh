@@ -27,8 +27,8 @@ run() {	# run WAIT MODE:READER
 	[ -n "$before" ] && echo "BENCH stats kernel=$label rep=$rep wait=$1 scenario=$2 before: $before after: $(stats)"
 }
 scenarios="mmap:none mmap:control mmap:maps mmap:smaps mmap:smaps_rollup fault:none fault:smaps mprotect:none mprotect:smaps"
-# The rss query exists on the patched kernel only.
-[ -e /sys/kernel/debug/vma_rss ] && scenarios="$scenarios mmap:query"
+# The rss query and PROCMAP_SCAN exist on the patched kernel only.
+[ -e /sys/kernel/debug/vma_rss ] && scenarios="$scenarios mmap:query mmap:scan"
 # Faults of one thread per vCPU in its own page tables, one VMA or a VMA
 # each (the control): whether the kernel makes them share a cache line.
 ncpu=$(grep -c '^processor' /proc/cpuinfo)
