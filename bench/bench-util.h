@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <linux/fs.h>
+#include "procmap-uapi.h"
 
 static inline double now_us(void)
 {
@@ -116,23 +117,6 @@ static inline long query_all(int fd)
 		n++;
 	}
 }
-
-#ifndef PROCMAP_SCAN
-/* PROCMAP_SCAN, for headers that predate it (include/uapi/linux/fs.h). */
-struct procmap_vma {
-	__u64 vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
-	__u32 dev_major, dev_minor;
-	__u64 rss_anon, rss_file, rss_shmem, swap, anon_huge;
-	__u64 file_pmd_mapped, shmem_pmd_mapped;
-};
-
-struct procmap_scan_arg {
-	__u64 size, flags, start, end, walk_end, vec, vec_len, rec_size;
-};
-
-#define PROCMAP_SCAN	_IOC(_IOC_READ | _IOC_WRITE, PROCFS_IOCTL_MAGIC, 18, \
-			     sizeof(struct procmap_scan_arg))
-#endif
 
 /*
  * PROCMAP_SCAN with PROCMAP_QUERY_VMA_RSS over all VMAs, SCAN_BATCH records
