@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,11 +34,17 @@ int main(void)
 	char *guard = map(16 * MiB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
 	char *split = map(1 * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
 	char *locked = map(256 * 1024, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+	char *lazy = map(1 * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
 	int fd = open("/0/workload", O_RDONLY);
 	char *file = mmap(NULL, 512 * 1024, PROT_READ, MAP_PRIVATE, fd, 0);
 	volatile char sink = 0;
+	cpu_set_t cpu0;
 
 	if (file == MAP_FAILED)
+		return 1;
+	CPU_ZERO(&cpu0);
+	CPU_SET(0, &cpu0);
+	if (sched_setaffinity(0, sizeof(cpu0), &cpu0))
 		return 1;
 	(void)guard;
 	madvise(anon, 4 * MiB, MADV_NOHUGEPAGE);
@@ -45,6 +52,16 @@ int main(void)
 	memset(shm, 2, MiB);
 	memset(split, 3, MiB);
 	mprotect(split + 256 * 1024, 256 * 1024, PROT_READ);
+	/*
+	 * Pages of each kind smaps counts apart: lazily freed (clean, not
+	 * swap-backed: LazyFree, Private_Clean), and not young nor referenced
+	 * (MADV_COLD clears both: less Referenced than Rss).  Both finish in
+	 * per-CPU folio batches; mlock() drains this CPU's, and the process
+	 * stays on CPU 0, so no page is left half done when smaps is read.
+	 */
+	memset(lazy, 4, MiB);
+	madvise(lazy, 512 * 1024, MADV_FREE);
+	madvise(anon, MiB, MADV_COLD);
 	mlock(locked, 256 * 1024);
 	for (size_t i = 0; i < 512 * 1024; i += 8192)
 		sink += file[i];

@@ -158,6 +158,18 @@ static int vma_read_wait_writer(struct mm_struct *mm)
 }
 
 /*
+ * vma_assert_locked() reads the lock word even without CONFIG_DEBUG_VM; a
+ * reader asserts this for every VMA it steps to, so production builds leave
+ * the check to lockdep.
+ */
+static __always_inline void vma_read_assert_locked(struct vm_area_struct *vma)
+{
+	lockdep_assert_held(&vma->vm_lock->lock);
+	if (IS_ENABLED(CONFIG_DEBUG_VM))
+		vma_assert_locked(vma);
+}
+
+/*
  * Sample mm->mm_lock_seq before a lookup under RCU, for vma_read_gap_end():
  * every writer that changes the VMA tree holds mmap_lock for write, and
  * mmap_write_lock() makes the sequence odd until mmap_write_unlock().  The
@@ -203,6 +215,24 @@ static int vma_read_hole_check(struct mm_struct *mm, unsigned int hole)
 	return 0;
 }
 
+/* vma_read_found() when @vma starts above @addr and a writer came */
+static noinline int vma_read_found_gap(struct vm_area_struct *vma,
+				       unsigned long addr, struct mm_struct *mm)
+{
+	MA_STATE(mas, &mm->mm_mt, addr, addr);
+	struct vm_area_struct *found;
+	unsigned int hole;
+	int err;
+
+	vma_read_count(VMA_READ_GAP_LOOKUP);
+	hole = vma_read_hole_sample(mm);
+	found = mas_find(&mas, ULONG_MAX);
+	err = vma_read_hole_check(mm, hole);
+	if (err)
+		return err;
+	return found == vma ? 0 : -EAGAIN;
+}
+
 /*
  * Whether @vma, found under RCU as the first VMA ending above @addr and
  * read-locked since, is the right answer for @addr.  Read-locked, its
@@ -233,27 +263,18 @@ static int vma_read_hole_check(struct mm_struct *mm, unsigned int hole)
  * Return: 0 if @vma is the answer, else -EAGAIN (look again) or -EBUSY
  * (wait for the writer, then look again).
  */
-static int vma_read_found(struct vm_area_struct *vma, unsigned long addr,
-			  struct mm_struct *mm, unsigned int seq)
+static __always_inline int vma_read_found(struct vm_area_struct *vma,
+					  unsigned long addr,
+					  struct mm_struct *mm,
+					  unsigned int seq)
 {
-	MA_STATE(mas, &mm->mm_mt, addr, addr);
-	struct vm_area_struct *found;
-	unsigned int hole;
-	int err;
-
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "VMA lookup outside RCU");
-	vma_assert_locked(vma);
+	vma_read_assert_locked(vma);
 	if (vma->detached || vma->vm_end <= addr)
 		return -EAGAIN;
-	if (vma->vm_start <= addr || vma_read_gap_end(mm, seq))
+	if (likely(vma->vm_start <= addr || vma_read_gap_end(mm, seq)))
 		return 0;
-	vma_read_count(VMA_READ_GAP_LOOKUP);
-	hole = vma_read_hole_sample(mm);
-	found = mas_find(&mas, ULONG_MAX);
-	err = vma_read_hole_check(mm, hole);
-	if (err)
-		return err;
-	return found == vma ? 0 : -EAGAIN;
+	return vma_read_found_gap(vma, addr, mm);
 }
 
 /*
@@ -482,7 +503,7 @@ void vma_read_iter_end(struct vma_read_iter *it)
  */
 void vma_read_unlock(struct vm_area_struct *vma)
 {
-	vma_assert_locked(vma);
+	vma_read_assert_locked(vma);
 	vma_end_read(vma);
 }
 

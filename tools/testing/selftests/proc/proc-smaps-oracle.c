@@ -30,6 +30,10 @@
  * Swap and AnonHugePages, and status's RssAnon+RssFile+RssShmem and RssAnon
  * must equal the sums.  The pagemap "exclusive" and "file" bits are checked
  * against kpagecount and kpageflags, as a check of the oracle's own inputs.
+ * The fields the oracle cannot see (Referenced, LazyFree, Locked, the
+ * clean/dirty split) are checked another way: on a CONFIG_DEBUG_VM kernel
+ * with debugfs smaps/count_exclusive, smaps and smaps_rollup must read the
+ * same with the bulk count of singly mapped small folios switched off.
  *
  * [vvar], [vdso] and [vsyscall] are skipped: pagemap reports the PFN-mapped
  * vvar pages present though smaps, rightly, does not count them.  Where a sum
@@ -151,6 +155,8 @@ static int build_anon_private(struct target_ctx *c, struct ready_msg *m)
 	madvise(z, 1 << 20, MADV_NOHUGEPAGE);
 	touch_write(p, sz, PAGE_SZ, 1);
 	touch_read(z, 1 << 20, PAGE_SZ);
+	/* Old pages: Referenced below Rss (exclusive_compare()). */
+	madvise(p, 1 << 20, MADV_COLD);
 	add_addr(m, p);
 	m->zero_addr = (unsigned long)z;
 	return 0;
@@ -960,6 +966,78 @@ static void snap_compare(struct __test_metadata *_metadata, pid_t pid, struct sn
  * are there, resident, and (zero_addr) backed by the zero page only.  The
  * oracle's sums over the regions' VMAs go to @sum if not NULL.
  */
+/*
+ * Set debugfs smaps/count_exclusive (CONFIG_DEBUG_VM kernels of this series)
+ * to @on; returns -ENODEV if the kernel has no such switch.
+ */
+static int set_count_exclusive(bool on)
+{
+	int fd = open("/sys/kernel/debug/smaps/count_exclusive", O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -ENODEV;
+	if (write(fd, on ? "Y" : "N", 1) != 1)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* smaps and smaps_rollup of @pid, one after the other, in one string. */
+static char *read_both(pid_t pid)
+{
+	char path[64], *a, *b, *both = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
+	a = read_file(path, NULL);
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", pid);
+	b = read_file(path, NULL);
+	if (a && b && asprintf(&both, "%s=== smaps_rollup\n%s", a, b) < 0)
+		both = NULL;
+	free(a);
+	free(b);
+	return both;
+}
+
+/*
+ * smaps counts the pages it can (small folios mapped once) in bulk, and the
+ * others one by one through smaps_account().  With the bulk count switched
+ * off, every page goes the second way: smaps and smaps_rollup must read the
+ * same, field by field.  Retried until the two reads with it on agree (the
+ * system is not quiescent: see the top of this file).
+ */
+static void exclusive_compare(struct __test_metadata *_metadata, pid_t pid)
+{
+	char *on = NULL, *off = NULL, *again = NULL;
+	int err = 0, same = 0;
+
+	for (int try = 0; try < SNAP_TRIES && !same; try++) {
+		free(on);
+		free(off);
+		free(again);
+		on = read_both(pid);
+		err = set_count_exclusive(false);
+		off = err ? NULL : read_both(pid);
+		if (set_count_exclusive(true) && !err)
+			err = -EIO;
+		again = err ? NULL : read_both(pid);
+		if (err)
+			break;
+		ASSERT_TRUE(on && off && again) TH_LOG("pid %d: cannot read smaps", pid);
+		same = !strcmp(on, again);
+	}
+	if (err == -ENODEV) {
+		TH_LOG("no debugfs smaps/count_exclusive: bulk count not compared");
+		goto out;
+	}
+	ASSERT_EQ(0, err) TH_LOG("cannot set smaps/count_exclusive: %s", strerror(-err));
+	ASSERT_TRUE(same) TH_LOG("pid %d: smaps never stable across two reads", pid);
+	EXPECT_STREQ(on, off) TH_LOG("pid %d: smaps differs with the bulk count off", pid);
+out:
+	free(on);
+	free(off);
+	free(again);
+}
+
 static void check_pid(struct __test_metadata *_metadata, pid_t pid,
 		      const struct ready_msg *m, struct oracle *sum)
 {
@@ -977,6 +1055,7 @@ static void check_pid(struct __test_metadata *_metadata, pid_t pid,
 			       "smaps never stable across a page walk");
 	snap_compare(_metadata, pid, &s);
 	sideband_verify(_metadata, pid);
+	exclusive_compare(_metadata, pid);
 
 	if (sum)
 		memset(sum, 0, sizeof(*sum));
