@@ -71,6 +71,45 @@ static inline void map_layout(int nr, size_t each, int touch_every)
 }
 
 /*
+ * The sweep keeps the address space and the resident memory fixed and
+ * changes only the number of VMAs.  50,000 one-page VMAs, all touched, is
+ * its largest layout, so it holds 50,000 pages (195 MiB; a 2 GiB guest has
+ * room), and every N it takes must divide that.
+ */
+#define SWEEP_PAGES 50000
+#ifndef KiB
+#define KiB 1024UL
+#endif
+#ifndef MiB
+#define MiB (1024 * KiB)
+#endif
+
+/*
+ * Build the layout named @arg (readcost and profile take the same names):
+ * sparse, dense, big, rssN (N MiB over 100 VMAs), vmasNd, vmasNs.
+ */
+static inline void build_layout(void *arg)
+{
+	const char *name = arg;
+	char kind;
+	int nr;
+
+	if (!strcmp(name, "sparse"))
+		map_layout(10000, 64 * KiB, 20);
+	else if (!strcmp(name, "dense"))
+		map_layout(3000, 32 * KiB, 1);
+	else if (!strcmp(name, "big"))
+		map_layout(1, 256 * MiB, 1);
+	else if (!strncmp(name, "rss", 3))
+		map_layout(100, atoi(name + 3) * MiB / 100 + 4 * KiB, 1);
+	else if (sscanf(name, "vmas%d%c", &nr, &kind) == 2 && nr > 0 &&
+		 SWEEP_PAGES % nr == 0 && (kind == 'd' || kind == 's'))
+		map_layout(nr, SWEEP_PAGES / nr * 4 * KiB, kind == 'd' ? 1 : 20);
+	else
+		exit(2);
+}
+
+/*
  * Fork a process that runs @build(@arg), then sleeps until killed; return
  * its pid once @build is done.  Exits if the child fails to get that far.
  */

@@ -24,8 +24,8 @@
  *   FILE:LAYOUT  one read of /proc/PID/FILE (maps, smaps, smaps_rollup),
  *              or "query": PROCMAP_QUERY_VMA_RSS of every VMA, or "scan":
  *              PROCMAP_SCAN with PROCMAP_QUERY_VMA_RSS of every VMA, 256 per
- *              call, of a process with the layout sparse or dense (as
- *              readcost)
+ *              call, of a process with one of readcost's layouts (sparse,
+ *              dense, rssN, vmasNd, ...: build_layout())
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -49,21 +49,11 @@ static inline void count_off(void)
 	asm volatile("nopl 0x5ca1ab1f(%%rax)" ::: "memory");
 }
 
-static void build(void *arg)
-{
-	if (!strcmp(arg, "sparse"))
-		map_layout(10000, 64 * KiB, 20);
-	else if (!strcmp(arg, "dense"))
-		map_layout(3000, 32 * KiB, 1);
-	else
-		exit(2);
-}
-
 static int read_proc(const char *file, const char *layout)
 {
 	static char buf[1 << 16];
 	char path[64];
-	pid_t pid = spawn_paused(build, (void *)layout);
+	pid_t pid = spawn_paused(build_layout, (void *)layout);
 	int fd;
 
 	int query = !strcmp(file, "query"), scan = !strcmp(file, "scan");

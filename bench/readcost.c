@@ -35,35 +35,6 @@
 #define KiB 1024UL
 #define MiB (1024 * KiB)
 
-/*
- * The sweep keeps the address space and the resident memory fixed and
- * changes only the number of VMAs.  50,000 one-page VMAs, all touched, is
- * its largest layout, so it holds 50,000 pages (195 MiB; a 2 GiB guest has
- * room), and every N it takes must divide that.
- */
-#define SWEEP_PAGES 50000
-
-static void build(void *arg)
-{
-	const char *name = arg;
-	char kind;
-	int nr;
-
-	if (!strcmp(name, "sparse"))
-		map_layout(10000, 64 * KiB, 20);
-	else if (!strcmp(name, "dense"))
-		map_layout(3000, 32 * KiB, 1);
-	else if (!strcmp(name, "big"))
-		map_layout(1, 256 * MiB, 1);
-	else if (!strncmp(name, "rss", 3))
-		map_layout(100, atoi(name + 3) * MiB / 100 + 4 * KiB, 1);
-	else if (sscanf(name, "vmas%d%c", &nr, &kind) == 2 && nr > 0 &&
-		 SWEEP_PAGES % nr == 0 && (kind == 'd' || kind == 's'))
-		map_layout(nr, SWEEP_PAGES / nr * 4 * KiB, kind == 'd' ? 1 : 20);
-	else
-		exit(2);
-}
-
 /* The number of lines in @pid's maps: one per VMA (and the vsyscall page). */
 static long maps_lines(pid_t pid, char *buf, size_t size)
 {
@@ -98,7 +69,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s sparse|dense|big|rssN|vmasNd|vmasNs [READS]\n", argv[0]);
 		return 2;
 	}
-	pid = spawn_paused(build, argv[1]);
+	pid = spawn_paused(build_layout, argv[1]);
 	vmas = maps_lines(pid, buf, sizeof(buf));
 	for (int f = 0; f < 5; f++) {
 		char path[64];

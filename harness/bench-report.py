@@ -295,6 +295,9 @@ INSNPROF_OPS = [
     ('smaps_dense', 'read smaps, dense layout', 3000, 'VMA'),
     ('smaps_rollup_dense', 'read smaps_rollup, dense layout', 3000, 'VMA'),
     ('maps_sparse', 'read maps, sparse layout', 10000, 'VMA'),
+    ('smaps_rollup_vmas50000d', 'read smaps_rollup, 50,000 one-page VMAs, all populated', 50000, 'VMA'),
+    ('smaps_rollup_rss1024', 'read smaps_rollup, 1 GiB resident in 100 VMAs', 262300, 'page'),
+    ('smaps_rss1024', 'read smaps, 1 GiB resident in 100 VMAs', 262300, 'page'),
 ]
 if insnprof:
     w('## 4. Exact instruction counts, per kernel function (insnprof)')

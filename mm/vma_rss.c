@@ -218,6 +218,7 @@ struct vma_rss_sum_state {
 	struct vma_rss_count *count;
 	bool anon;		/* vma_rss_anon_only() */
 	unsigned long looks;	/* PMDs looked at */
+	long *budget;		/* NULL: the caller can sleep */
 };
 
 /*
@@ -244,29 +245,35 @@ static bool vma_rss_table_empty(pmd_t *pmd)
 	return !pt_rss;
 }
 
-/* Sum what the PMD at @pmd maps of [@addr, @next). */
-static void vma_rss_sum_pmd(struct vma_rss_sum_state *st, pmd_t *pmd,
-			    unsigned long addr, unsigned long next)
+/*
+ * Sum what the PMD at @pmd maps of [@addr, @next).  Return: 0, or -EAGAIN
+ * if the caller cannot sleep and the PMD kept changing.
+ */
+static int vma_rss_sum_pmd(struct vma_rss_sum_state *st, pmd_t *pmd,
+			   unsigned long addr, unsigned long next)
 {
 	int tries = 0;
 
 	for (;;) {
 		if (pmd_none(pmdp_get_lockless(pmd)))
-			return;
+			return 0;
 		if (next - addr != PMD_SIZE && vma_rss_table_empty(pmd))
-			return;
+			return 0;
 		if (next - addr == PMD_SIZE ?
 		    vma_rss_sum_table(st->vma, pmd, addr, st->count) :
 		    vma_rss_count_pmd_range(st->vma, pmd, addr, next, st->anon,
 					    st->count))
-			return;
+			return 0;
 		/*
 		 * The PMD changed as it was looked at (a table khugepaged
 		 * retracts, which must be empty, or one just faulted in):
-		 * look again.
+		 * look again.  Only a caller that can sleep insists.
 		 */
-		if (++tries >= VMA_RSS_PMD_TRIES)
+		if (++tries >= VMA_RSS_PMD_TRIES) {
+			if (st->budget)
+				return -EAGAIN;
 			cond_resched();
+		}
 	}
 }
 
@@ -328,25 +335,37 @@ static int vma_rss_sum_one(void *arg, pmd_t *pmd, unsigned long addr,
 	struct vma_rss_sum_state *st = arg;
 
 	st->looks++;
-	vma_rss_sum_pmd(st, pmd, addr, next);
-	cond_resched();
-	return 0;
+	if (!st->budget) {
+		vma_rss_sum_pmd(st, pmd, addr, next);
+		cond_resched();
+		return 0;
+	}
+	/* A look costs 1, and a part of a table counted entry by entry more. */
+	*st->budget -= 1;
+	if (next - addr != PMD_SIZE)
+		*st->budget -= (next - addr) >> PAGE_SHIFT;
+	if (*st->budget < 0)
+		return -EAGAIN;
+	return vma_rss_sum_pmd(st, pmd, addr, next);
 }
 
-/* vma_rss_sum() without the assertions. */
-static void __vma_rss_sum(struct vm_area_struct *vma,
-			  struct vma_rss_count *count)
+/* vma_rss_sum() and vma_rss_sum_atomic() without the assertions. */
+static int __vma_rss_sum(struct vm_area_struct *vma,
+			 struct vma_rss_count *count, long *budget)
 {
 	struct vma_rss_sum_state st = {
 		.vma = vma, .count = count, .anon = vma_rss_anon_only(vma),
+		.budget = budget,
 	};
+	int ret;
 
 	memset(count, 0, sizeof(*count));
 	if (is_vm_hugetlb_page(vma))
-		return;
-	vma_rss_walk_pmds(vma->vm_mm, vma->vm_start, vma->vm_end,
-			  vma_rss_sum_one, &st);
+		return 0;
+	ret = vma_rss_walk_pmds(vma->vm_mm, vma->vm_start, vma->vm_end,
+				vma_rss_sum_one, &st);
 	vma_rss_count_looks(st.looks);
+	return ret;
 }
 
 /* The caller holds @vma: its read lock, or mmap_lock. */
@@ -378,7 +397,7 @@ void vma_rss_sum(struct vm_area_struct *vma, struct vma_rss_count *count)
 {
 	vma_rss_assert_held(vma);
 	might_sleep();
-	__vma_rss_sum(vma, count);
+	__vma_rss_sum(vma, count, NULL);
 }
 
 #ifdef CONFIG_DEBUG_VM
@@ -448,6 +467,27 @@ static inline bool vma_rss_inject_atomic_failure(void)
 	return false;
 }
 #endif
+
+/**
+ * vma_rss_sum_atomic - vma_rss_sum() for a caller that cannot sleep (RCU)
+ * @vma: the VMA, held by the caller (its read lock, or mmap_lock)
+ * @count: set to the counts, in the format of struct vma_rss_count
+ * @budget: what the caller lets it cost: each PMD looked at costs 1, and
+ *	each page of a part of a table counted entry by entry 1 more
+ *
+ * Return: 0 with @count set, the cost taken from *@budget; or -EAGAIN if
+ * the cost would take *@budget below zero, or a PMD kept changing (four
+ * looks in a row).  @count then holds part of @vma only: call vma_rss_sum()
+ * where sleeping is allowed.
+ */
+int vma_rss_sum_atomic(struct vm_area_struct *vma, struct vma_rss_count *count,
+		       long *budget)
+{
+	vma_rss_assert_held(vma);
+	if (vma_rss_inject_atomic_failure())
+		return -EAGAIN;
+	return __vma_rss_sum(vma, count, budget);
+}
 
 /* The least part of a PTE table for which its counts are read first. */
 #define VMA_RSS_WALK_MIN	(16 * PAGE_SIZE)
@@ -717,7 +757,7 @@ static int vma_rss_verify_mm(struct mm_struct *mm, pid_t pid)
 				bad += vma_rss_verify_table(mm, pid, pmd, addr);
 		}
 		vma_rss_walk_range(vma, vma->vm_start, vma->vm_end, &walked);
-		__vma_rss_sum(vma, &have);
+		__vma_rss_sum(vma, &have, NULL);
 		for (i = 0; i < NR_MM_COUNTERS; i++) {
 			if (have.raw[i] != walked.raw[i]) {
 				pr_err("vma_rss: pid %d VMA %lx-%lx flags %lx counter %d: sums to %lx, a walk finds %lx\n",

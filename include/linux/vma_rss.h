@@ -30,6 +30,8 @@ struct vma_rss_count {
 int vma_rss_pte_member(struct vm_area_struct *vma, unsigned long addr,
 		       pte_t pte);
 void vma_rss_sum(struct vm_area_struct *vma, struct vma_rss_count *count);
+int vma_rss_sum_atomic(struct vm_area_struct *vma, struct vma_rss_count *count,
+		       long *budget);
 bool vma_rss_walk_usable(struct vm_area_struct *vma);
 unsigned long vma_rss_next_pmd(struct vm_area_struct *vma, unsigned long start,
 			       unsigned long end);
@@ -99,6 +101,13 @@ static inline void vma_rss_sum(struct vm_area_struct *vma,
 			       struct vma_rss_count *count)
 {
 	memset(count, 0, sizeof(*count));
+}
+
+static inline int vma_rss_sum_atomic(struct vm_area_struct *vma,
+				     struct vma_rss_count *count, long *budget)
+{
+	memset(count, 0, sizeof(*count));
+	return 0;
 }
 
 static inline bool vma_rss_walk_usable(struct vm_area_struct *vma)

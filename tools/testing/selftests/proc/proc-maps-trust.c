@@ -12,13 +12,14 @@
  *   query works and writes nothing past 104 bytes, a full-size query with
  *   PROCMAP_QUERY_VMA_RSS works, and PROCMAP_QUERY_VMA_RSS with 104 bytes
  *   is EINVAL.
- * - false_gap.{maps,smaps,smaps_rollup,procmap_query}: a 16-page populated
+ * - false_gap.{maps,smaps,smaps_rollup,procmap_query,procmap_scan}: a
+ *   16-page populated
  *   region, split and merged back by mprotect() in a loop, or replaced by
  *   mremap(MREMAP_FIXED) of a fresh mapping, is always reported without a
  *   hole (a VMA may be reported twice, in its old and its new form, but no
  *   address may be missing); smaps records of it are fully resident;
  *   smaps_rollup's Rss never changes; PROCMAP_QUERY finds the VMA covering
- *   each of its pages.
+ *   each of its pages; PROCMAP_SCAN's records cover it, wholly resident.
  * - smaps_record_covers_vma: smaps read 64 bytes at a time (each record
  *   starts with a fresh lookup at the end of the previous one) while a
  *   64-page populated region is split and merged at random boundaries:
@@ -978,6 +979,100 @@ out:
 		close(fd);
 	race_end(_metadata, &self->r, &v);
 }
+
+#ifdef PROCMAP_SCAN
+#define SCAN_RECS		7	/* per call: many resumes per scan */
+#define ATOMIC_FAIL_KNOB	DEBUGFS "/vma_rss/atomic_fail_every"
+
+/*
+ * PROCMAP_SCAN of the whole address space, SCAN_RECS records per call,
+ * with the rss fields: the records of the region cover it without a hole,
+ * none reaches out of it, and each of its VMAs is wholly resident.  Every third rss sum that PROCMAP_SCAN
+ * tries within its RCU section is made to fail (debugfs
+ * vma_rss/atomic_fail_every), so the sums it takes outside the section,
+ * and the fresh lookups after them, race too.
+ */
+TEST_F_TIMEOUT(false_gap, procmap_scan, TRUST_TIMEOUT)
+{
+	static unsigned long rg[MAX_RANGES][2];
+	static struct procmap_vma recs[SCAN_RECS];
+	unsigned long lo = self->r.t->base, hi = lo + GAP_PAGES * page;
+	double end = now() + trust_seconds();
+	struct verdict v = { .failed = false };
+	int fd = -1, scans = 0, fail_knob = -1;
+	char path[64];
+
+	snprintf(path, sizeof(path), "%smaps", self->r.dir);
+	fd = open(path, O_RDONLY);
+	CHECK(fd >= 0, "open %s: %s", path, strerror(errno));
+	fail_knob = knob_write(ATOMIC_FAIL_KNOB, 3);
+	if (fail_knob)
+		TH_LOG("%s: %s: no forced fallback", ATOMIC_FAIL_KNOB,
+		       strerror(-fail_knob));
+	CHECK(!race_go(&self->r), "the target did not start");
+	while (now() < end) {
+		struct procmap_scan_arg arg = {
+			.size = sizeof(arg),
+			.flags = PROCMAP_QUERY_VMA_RSS,
+			.vec = (unsigned long)recs,
+			.vec_len = SCAN_RECS,
+			.rec_size = sizeof(recs[0]),
+			.start = 0,
+			.end = ~0ULL,
+		};
+		unsigned long at = 0;
+		int n = 0, i;
+
+		for (;;) {
+			long got = ioctl(fd, PROCMAP_SCAN, &arg);
+
+			if (got < 0 && errno == ENOTTY) {
+				close(fd);
+				race_stop(&self->r);
+				SKIP(return, "no PROCMAP_SCAN");
+			}
+			CHECK(got >= 0, "scan %d: %s", scans, strerror(errno));
+			for (i = 0; i < got; i++) {
+				struct procmap_vma *r = &recs[i];
+				unsigned long len = r->vma_end - r->vma_start;
+
+				CHECK(n < MAX_RANGES, "scan %d: too many VMAs", scans);
+				rg[n][0] = r->vma_start;
+				rg[n][1] = r->vma_end;
+				n++;
+				if (r->vma_start < hi && r->vma_end > lo &&
+				    (r->vma_start < lo || r->vma_end > hi))
+					at = r->vma_start < lo ? r->vma_start : r->vma_end;
+				CHECK(!at, "scan %d: region %lx-%lx crossed by %llx-%llx",
+				      scans, lo, hi, (unsigned long long)r->vma_start,
+				      (unsigned long long)r->vma_end);
+				CHECK(r->vma_start >= hi || r->vma_end <= lo ||
+				      r->rss_anon == len,
+				      "scan %d: %llx-%llx of region %lx-%lx: rss_anon %llu of %lu bytes",
+				      scans, (unsigned long long)r->vma_start,
+				      (unsigned long long)r->vma_end, lo, hi,
+				      (unsigned long long)r->rss_anon, len);
+			}
+			if (got < SCAN_RECS)
+				break;
+			CHECK(arg.walk_end > arg.start, "scan %d: walk_end %llx did not move",
+			      scans, (unsigned long long)arg.walk_end);
+			arg.start = arg.walk_end;
+		}
+		at = first_hole(rg, n, lo, hi);
+		CHECK(!at, "scan %d: region %lx-%lx not covered at %lx", scans,
+		      lo, hi, at);
+		scans++;
+	}
+out:
+	TH_LOG("%d scans, %lu churn rounds", scans, race_loops(&self->r));
+	if (!fail_knob)
+		knob_write(ATOMIC_FAIL_KNOB, 0);
+	if (fd >= 0)
+		close(fd);
+	race_end(_metadata, &self->r, &v);
+}
+#endif
 
 /*
  * smaps_record_covers_vma: the child makes a random page range of its
