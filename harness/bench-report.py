@@ -30,6 +30,7 @@ readinfo = {}   # (kernel, layout) -> (reads, lines of maps), when the line has 
 maintcost = {}  # (kernel, scenario) -> (median us per batch, batch)
 objsize = {}    # (kernel, slab cache) -> object size
 faultscale = collections.defaultdict(list)  # (kernel, mode) -> [faults per second]
+fleet = {}      # (kernel, source) -> (median us per vmastat -a run, layout processes)
 for path in sorted(glob.glob(os.path.join(raw, '*.log'))):
     for line in open(path, errors='replace'):
         line = line.strip()
@@ -53,6 +54,10 @@ for path in sorted(glob.glob(os.path.join(raw, '*.log'))):
         elif line.startswith('BENCH maintcost '):
             f = dict(kv.split('=', 1) for kv in line.split()[2:] if '=' in kv)
             maintcost[(f['kernel'], f['scenario'])] = (float(f['us']), f['per'])
+        elif line.startswith('BENCH fleet '):
+            f = dict(kv.split('=', 1) for kv in line.split()[2:] if '=' in kv)
+            if 'us_per_run' in f:
+                fleet[(f['kernel'], f['source'])] = (float(f['us_per_run']), int(f['procs']))
         elif line.startswith('BENCH faultscale '):
             f = dict(kv.split('=', 1) for kv in line.split()[2:] if '=' in kv)
             faultscale[(f['kernel'], f['mode'])].append(float(f['faults_per_s']))
@@ -327,6 +332,23 @@ if insnprof:
           f'{q / mp:.3f} of maps | {q / 10000:,.0f} per VMA (maps: {mp / 10000:,.0f}) | |')
     w('')
     w('Raw per-function tables: bench/results/raw/insnprof-*.txt.')
+    w('')
+
+if fleet:
+    w('## 5. vmastat -a over a fleet of processes (-icount)')
+    w('')
+    w('bench/fleet starts one paused process per layout (dense x2, sparse x2, rss16,')
+    w('rss64, vmas1000d, vmas10000s: about 23,000 VMAs and 480 MiB resident) and runs')
+    w('`vmastat -a` 5 times per source, over every process in /proc: "rollup" reads each')
+    w("process's smaps_rollup and status (a page walk per process, what psutil, smem and")
+    w('process-exporter read), "scan" asks PROCMAP_SCAN for the rss counters of every VMA.')
+    w('Median guest time per run, us (instructions).')
+    w('')
+    w('| kernel | source | us per run | / stock rollup |')
+    w('|---|---|---:|---:|')
+    base = fleet.get(('stock', 'rollup'), (None,))[0]
+    for (k, src), (us, _) in sorted(fleet.items()):
+        w(f'| {k} | {src} | {us:,.0f} | {us / base:.2f} |' if base else f'| {k} | {src} | {us:,.0f} | |')
     w('')
 
 # Targets of issue 9 (harmless to the target), patched kernel.

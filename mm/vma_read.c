@@ -160,7 +160,10 @@ static int vma_read_wait_writer(struct mm_struct *mm)
 /*
  * vma_assert_locked() reads the lock word even without CONFIG_DEBUG_VM; a
  * reader asserts this for every VMA it steps to, so production builds leave
- * the check to lockdep.
+ * the check to lockdep.  Narrower than vma_assert_locked(), which also
+ * accepts a VMA write-locked under mmap_lock: every VMA handed out here is
+ * read-locked through its vm_lock, even under mmap_lock (see
+ * vma_read_lock_mmap()).
  */
 static __always_inline void vma_read_assert_locked(struct vm_area_struct *vma)
 {

@@ -445,8 +445,9 @@ bool vma_rss_walk_usable(struct vm_area_struct *vma)
 #ifdef CONFIG_DEBUG_VM
 /*
  * Fault injection for the tests (debugfs vma_rss/atomic_fail_every): every
- * Nth PMD that an atomic walk hands to pmd_entry is reported as one that
- * kept changing, so that the callers' way out of that is taken.
+ * Nth PMD that an atomic walk hands to pmd_entry, and every Nth call of
+ * vma_rss_sum_atomic(), is reported as one that kept changing, so that the
+ * callers' way out of that is taken.
  */
 static u32 vma_rss_atomic_fail_every;
 static atomic_t vma_rss_atomic_walked;
@@ -473,7 +474,9 @@ static inline bool vma_rss_inject_atomic_failure(void)
  * @vma: the VMA, held by the caller (its read lock, or mmap_lock)
  * @count: set to the counts, in the format of struct vma_rss_count
  * @budget: what the caller lets it cost: each PMD looked at costs 1, and
- *	each page of a part of a table counted entry by entry 1 more
+ *	each page of a part of a table counted entry by entry 1 more (a
+ *	whole table that a THP split turns into entries while it is looked
+ *	at is counted entry by entry for 1: bounded, if not charged)
  *
  * Return: 0 with @count set, the cost taken from *@budget; or -EAGAIN if
  * the cost would take *@budget below zero, or a PMD kept changing (four

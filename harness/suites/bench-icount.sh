@@ -18,6 +18,10 @@ for n in 100 1000 10000 50000; do
 		/bench/readcost vmas$n$k $reads | sed "s/^/BENCH readcost kernel=$label /"
 	done
 done
+# vmastat -a over a fleet of processes: PROCMAP_SCAN with the rss counters
+# against every process's smaps_rollup (and status), on the same processes.
+/bench/fleet 5 dense dense sparse sparse rss16 rss64 vmas1000d vmas10000s |
+	sed "s/^/BENCH fleet kernel=$label /"
 echo madvise > /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null
 /bench/maintcost 5 | sed "s/^/BENCH maintcost kernel=$label /"
 # Per-VMA object sizes (slab object size, bytes).  A cache merged with
