@@ -77,12 +77,6 @@ static inline void map_layout(int nr, size_t each, int touch_every)
  * room), and every N it takes must divide that.
  */
 #define SWEEP_PAGES 50000
-#ifndef KiB
-#define KiB 1024UL
-#endif
-#ifndef MiB
-#define MiB (1024 * KiB)
-#endif
 
 /*
  * Build the layout named @arg (readcost and profile take the same names):
@@ -95,16 +89,16 @@ static inline void build_layout(void *arg)
 	int nr;
 
 	if (!strcmp(name, "sparse"))
-		map_layout(10000, 64 * KiB, 20);
+		map_layout(10000, (64UL << 10), 20);
 	else if (!strcmp(name, "dense"))
-		map_layout(3000, 32 * KiB, 1);
+		map_layout(3000, (32UL << 10), 1);
 	else if (!strcmp(name, "big"))
-		map_layout(1, 256 * MiB, 1);
+		map_layout(1, (256UL << 20), 1);
 	else if (!strncmp(name, "rss", 3))
-		map_layout(100, atoi(name + 3) * MiB / 100 + 4 * KiB, 1);
+		map_layout(100, ((unsigned long)atoi(name + 3) << 20) / 100 + 4096, 1);
 	else if (sscanf(name, "vmas%d%c", &nr, &kind) == 2 && nr > 0 &&
 		 SWEEP_PAGES % nr == 0 && (kind == 'd' || kind == 's'))
-		map_layout(nr, SWEEP_PAGES / nr * 4 * KiB, kind == 'd' ? 1 : 20);
+		map_layout(nr, SWEEP_PAGES / nr * 4096UL, kind == 'd' ? 1 : 20);
 	else
 		exit(2);
 }

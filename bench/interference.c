@@ -66,7 +66,7 @@ static void pin(int cpu)
 }
 
 /* NR_VMAS VMAs of RESIDENT / NR_VMAS bytes each, touched, non-mergeable. */
-static void build_layout(void)
+static void build_target_layout(void)
 {
 	map_layout(NR_VMAS, RESIDENT / NR_VMAS & ~(PAGE - 1), 1);
 }
@@ -170,7 +170,7 @@ static const struct {
 /* A process that only holds the layout: the control reader's target. */
 static void build_twin(void *arg)
 {
-	build_layout();
+	build_target_layout();
 }
 
 /* The reader loops over one /proc file, counting reads in shared memory. */
@@ -227,7 +227,7 @@ int main(int argc, char **argv)
 	reader = argv[2];
 	seconds = atoi(argv[3]);
 	pin(0);
-	build_layout();
+	build_target_layout();
 	w.mode = mode;
 	w.region = mmap(NULL, REGION, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (!strcmp(mode, "mprotect"))
