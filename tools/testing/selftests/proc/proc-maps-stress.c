@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A storm: readers of /proc/PID/{maps,smaps,smaps_rollup} and PROCMAP_QUERY
- * against a target whose threads churn its address space with every kind
- * of change: mmap/munmap/mprotect/mremap, madvise (DONTNEED, FREE, COLD,
- * PAGEOUT), THP faults and MADV_COLLAPSE, KSM merging, userfaultfd, fork
- * and exit, and swap when a zram device can be set up.
+ * A storm: readers of /proc/PID/{maps,smaps,smaps_rollup}, PROCMAP_QUERY
+ * and PROCMAP_SCAN against a target whose threads churn its address space
+ * with every kind of change: mmap/munmap/mprotect/mremap, madvise
+ * (DONTNEED, FREE, COLD, PAGEOUT), THP faults and MADV_COLLAPSE, KSM
+ * merging, userfaultfd, fork and exit, and swap when a zram device can be
+ * set up.
  *
  * Pass means: every read saw every sentinel VMA (stable VMAs between the
- * churned areas) and only whole records; after the storm, at quiescence,
+ * churned areas) and only whole records, and no PROCMAP_SCAN record maps
+ * more than its range; after the storm, at quiescence,
  * the target's smaps_rollup Rss equals its VmRSS; and the vm_area_struct
  * slab is back to where it was (no VMA leaked).  The kernel console must
  * stay free of lockdep, KASAN and DEBUG_VM reports (checked by make check).
@@ -290,6 +292,61 @@ static bool sentinels_in(const char *text)
 	return true;
 }
 
+/*
+ * Walk every VMA with PROCMAP_SCAN, 16 records per call: all sentinels
+ * must be seen, and no record may map more than its range holds.
+ */
+static void scan_walk(int fd, bool rss)
+{
+#ifdef PROCMAP_SCAN
+	struct procmap_vma recs[16];
+	struct procmap_scan_arg a = {
+		.size = sizeof(a),
+		.flags = rss ? PROCMAP_QUERY_VMA_RSS : 0,
+		.vec = (unsigned long)recs,
+		.vec_len = 16,
+		.rec_size = sizeof(recs[0]),
+		.start = 0,
+		.end = ~0ULL,
+	};
+	int seen = 0;
+
+	for (;;) {
+		long got = ioctl(fd, PROCMAP_SCAN, &a);
+
+		if (got < 0) {
+			if (errno != ENOTTY)
+				fail("PROCMAP_SCAN: %s%s", strerror(errno), "");
+			return;
+		}
+		for (long i = 0; i < got; i++) {
+			struct procmap_vma *r = &recs[i];
+			unsigned long long len = r->vma_end - r->vma_start;
+
+			if (r->vma_start >= r->vma_end ||
+			    r->rss_anon + r->rss_file + r->rss_shmem > len ||
+			    r->swap > len) {
+				char rng[64];
+
+				snprintf(rng, sizeof(rng), "%llx-%llx",
+					 (unsigned long long)r->vma_start,
+					 (unsigned long long)r->vma_end);
+				fail("PROCMAP_SCAN: record %s maps more than its range%s",
+				     rng, "");
+			}
+			for (int j = 0; j < NR_SENTINELS; j++)
+				seen += r->vma_start == sh->sentinel[j] &&
+					r->vma_end == sh->sentinel[j] + PAGE;
+		}
+		if (got < 16)
+			break;
+		a.start = a.walk_end;
+	}
+	if (seen != NR_SENTINELS)
+		fail("PROCMAP_SCAN walk missed a sentinel%s%s", "", "");
+#endif
+}
+
 static void reader(int id, pid_t pid, double end)
 {
 	static const char * const files[] = { "maps", "smaps", "smaps_rollup" };
@@ -298,8 +355,9 @@ static void reader(int id, pid_t pid, double end)
 	struct timespec ts;
 
 	for (unsigned int n = 0;; n++) {
-		const char *file = files[(n + id) % 4 == 3 ? 0 : (n + id) % 4];
-		bool query = (n + id) % 4 == 3;
+		unsigned int kind = (n + id) % 5;
+		const char *file = kind < 3 ? files[kind] : "maps";
+		bool query = kind == 3, scan = kind == 4;
 		size_t cap = 1 << 20, len = 0;
 		char *buf = malloc(cap + 1);
 		int fd;
@@ -341,6 +399,8 @@ static void reader(int id, pid_t pid, double end)
 			}
 			if (seen != NR_SENTINELS)
 				fail("PROCMAP_QUERY walk missed a sentinel%s%s", "", "");
+		} else if (scan) {
+			scan_walk(fd, rss_query);
 		} else {
 			while ((r = read(fd, buf + len, 1 + rand() % 3000)) > 0) {
 				len += r;
