@@ -667,18 +667,13 @@ static char *read_both(const char *smaps, const char *rollup, int skip,
 {
 	long before = stat_value("skipped_walks ");
 	long tables_before = stat_value("skipped_tables ");
-	char *a, *b, *both = NULL;
+	char *both;
 
 	if (set_skip(skip))
 		return NULL;
-	a = read_file(smaps, NULL);
-	b = read_file(rollup, NULL);
+	both = read_smaps_and_rollup(smaps, rollup);
 	*skipped = stat_value("skipped_walks ") - before;
 	*tables = stat_value("skipped_tables ") - tables_before;
-	if (a && b && asprintf(&both, "%s=== smaps_rollup\n%s", a, b) < 0)
-		both = NULL;
-	free(a);
-	free(b);
 	return both;
 }
 

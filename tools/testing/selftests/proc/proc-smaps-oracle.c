@@ -985,17 +985,11 @@ static int set_count_exclusive(bool on)
 /* smaps and smaps_rollup of @pid, one after the other, in one string. */
 static char *read_both(pid_t pid)
 {
-	char path[64], *a, *b, *both = NULL;
+	char smaps[64], rollup[64];
 
-	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
-	a = read_file(path, NULL);
-	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", pid);
-	b = read_file(path, NULL);
-	if (a && b && asprintf(&both, "%s=== smaps_rollup\n%s", a, b) < 0)
-		both = NULL;
-	free(a);
-	free(b);
-	return both;
+	snprintf(smaps, sizeof(smaps), "/proc/%d/smaps", pid);
+	snprintf(rollup, sizeof(rollup), "/proc/%d/smaps_rollup", pid);
+	return read_smaps_and_rollup(smaps, rollup);
 }
 
 /*

@@ -79,6 +79,23 @@ static char *read_file(const char *path, size_t *lenp)
 	return buf;
 }
 
+/*
+ * A process's smaps and smaps_rollup (@smaps and @rollup are their paths),
+ * read one after the other into one malloc'd string, for comparing two
+ * reads whole; NULL if either cannot be read.
+ */
+static char *read_smaps_and_rollup(const char *smaps, const char *rollup)
+{
+	char *a = read_file(smaps, NULL), *b = read_file(rollup, NULL);
+	char *both = NULL;
+
+	if (a && b && asprintf(&both, "%s=== smaps_rollup\n%s", a, b) < 0)
+		both = NULL;
+	free(a);
+	free(b);
+	return both;
+}
+
 static int is_vma_header(const char *line)
 {
 	unsigned long a, b;
