@@ -207,8 +207,24 @@ static void vma_rss_count_looks(unsigned long looks)
 {
 	atomic_long_add(looks, &vma_rss_pmd_looks);
 }
+
+/*
+ * Walks that started at the last PMD of the walk before, and walks that
+ * could not because a writer had been in since: tests check that both
+ * happen.
+ */
+static atomic_long_t vma_rss_near_pmds, vma_rss_near_stale;
+
+static void vma_rss_count_near(bool used)
+{
+	atomic_long_inc(used ? &vma_rss_near_pmds : &vma_rss_near_stale);
+}
 #else
 static inline void vma_rss_count_looks(unsigned long looks)
+{
+}
+
+static inline void vma_rss_count_near(bool used)
 {
 }
 #endif
@@ -282,14 +298,14 @@ static int vma_rss_sum_pmd(struct vma_rss_sum_state *st, pmd_t *pmd,
  * each level and PUD leaves (DAX, PFN maps: never rss), and call @fn for
  * each PMD that exists, so that the cost is one look per PMD, not per 2 MiB
  * of address space.  The caller keeps the VMA, and so its upper tables,
- * from going away.
+ * from going away.  @last, if not NULL, is set to the last PMD @fn took.
  * Return: the first nonzero value @fn returned, or 0.
  */
 static int vma_rss_walk_pmds(struct mm_struct *mm, unsigned long start,
 			     unsigned long end,
 			     int (*fn)(void *arg, pmd_t *pmd,
 				       unsigned long addr, unsigned long next),
-			     void *arg)
+			     void *arg, struct vma_rss_last_pmd *last)
 {
 	unsigned long addr, next, pnext, p4next, pudnext;
 	pgd_t *pgd;
@@ -322,11 +338,76 @@ static int vma_rss_walk_pmds(struct mm_struct *mm, unsigned long start,
 					ret = fn(arg, pmd, addr, next);
 					if (ret)
 						return ret;
+					if (last) {
+						last->pmd = pmd;
+						last->addr = addr & PMD_MASK;
+					}
 				}
 			}
 		}
 	}
 	return 0;
+}
+
+/*
+ * Start a walk of a VMA that the caller holds (read-locked) and that may
+ * record its last PMD in @last: forget what @last held (the seqcount
+ * sampled now does not vouch for it), and return @last if a PMD found now
+ * may be recorded, else NULL.  A PMD found while a writer holds mmap_lock
+ * is not recorded: that writer may free its table once the VMA is let go.
+ */
+static struct vma_rss_last_pmd *
+vma_rss_last_pmd_begin(struct mm_struct *mm, struct vma_rss_last_pmd *last)
+{
+	if (!last)
+		return NULL;
+	last->addr = 1;
+#ifdef CONFIG_PER_VMA_LOCK
+	/* Orders the sample before the descent; see ..._covers(). */
+	last->seq = raw_read_seqcount(&mm->mm_lock_seq);
+	if (!(last->seq & 1))
+		return last;
+#endif
+	return NULL;
+}
+
+/*
+ * Whether the PMD in @last may stand for a descent to [@start, @end), in a
+ * VMA the caller holds (read-locked) and so keeps from going away: the
+ * range lies in the 2 MiB @last maps, and no writer has held mmap_lock
+ * since @last was found.
+ *
+ * @last was found under the lock of a VMA in that 2 MiB, so the PMD table
+ * holding it was in place then.  A PMD table is freed or moved only under
+ * mmap_lock held for write (free_pgtables() once no VMA is left in the
+ * range it maps, mremap() of whole PUDs), which keeps mm_lock_seq odd, and
+ * never while a VMA in its range is read-locked (the writer write-locks
+ * what it unmaps or moves).  So if the sequence still reads as it did when
+ * @last was found (even), the table was in place all along, and the
+ * caller's VMA keeps it in place from now on.  The PMD entry itself is read
+ * afresh by whoever looks at it: PTE tables come and go without mmap_lock
+ * (faults, khugepaged).
+ */
+static bool vma_rss_last_pmd_covers(struct mm_struct *mm,
+				    const struct vma_rss_last_pmd *last,
+				    unsigned long start, unsigned long end)
+{
+#ifdef CONFIG_PER_VMA_LOCK
+	if (!last || (start & PMD_MASK) != last->addr ||
+	    end - last->addr > PMD_SIZE)
+		return false;
+	/*
+	 * The smp_rmb() in read_seqcount_retry() orders the caller's VMA
+	 * lock (and the lookup that found it) before this re-read, pairing
+	 * with the smp_wmb() in mm_lock_seqcount_begin().
+	 */
+	if (!read_seqcount_retry(&mm->mm_lock_seq, last->seq)) {
+		vma_rss_count_near(true);
+		return true;
+	}
+	vma_rss_count_near(false);
+#endif
+	return false;
 }
 
 static int vma_rss_sum_one(void *arg, pmd_t *pmd, unsigned long addr,
@@ -349,21 +430,28 @@ static int vma_rss_sum_one(void *arg, pmd_t *pmd, unsigned long addr,
 	return vma_rss_sum_pmd(st, pmd, addr, next);
 }
 
-/* vma_rss_sum() and vma_rss_sum_atomic() without the assertions. */
+/* vma_rss_sum() and vma_rss_sum_atomic_near() without the assertions. */
 static int __vma_rss_sum(struct vm_area_struct *vma,
-			 struct vma_rss_count *count, long *budget)
+			 struct vma_rss_count *count, long *budget,
+			 struct vma_rss_last_pmd *last)
 {
 	struct vma_rss_sum_state st = {
 		.vma = vma, .count = count, .anon = vma_rss_anon_only(vma),
 		.budget = budget,
 	};
+	struct mm_struct *mm = vma->vm_mm;
 	int ret;
 
 	memset(count, 0, sizeof(*count));
 	if (is_vm_hugetlb_page(vma))
 		return 0;
-	ret = vma_rss_walk_pmds(vma->vm_mm, vma->vm_start, vma->vm_end,
-				vma_rss_sum_one, &st);
+	if (vma_rss_last_pmd_covers(mm, last, vma->vm_start, vma->vm_end))
+		ret = vma_rss_sum_one(&st, last->pmd, vma->vm_start,
+				      vma->vm_end);
+	else
+		ret = vma_rss_walk_pmds(mm, vma->vm_start, vma->vm_end,
+					vma_rss_sum_one, &st,
+					vma_rss_last_pmd_begin(mm, last));
 	vma_rss_count_looks(st.looks);
 	return ret;
 }
@@ -397,7 +485,7 @@ void vma_rss_sum(struct vm_area_struct *vma, struct vma_rss_count *count)
 {
 	vma_rss_assert_held(vma);
 	might_sleep();
-	__vma_rss_sum(vma, count, NULL);
+	__vma_rss_sum(vma, count, NULL, NULL);
 }
 
 #ifdef CONFIG_DEBUG_VM
@@ -486,10 +574,30 @@ static inline bool vma_rss_inject_atomic_failure(void)
 int vma_rss_sum_atomic(struct vm_area_struct *vma, struct vma_rss_count *count,
 		       long *budget)
 {
+	return vma_rss_sum_atomic_near(vma, count, budget, NULL);
+}
+
+/**
+ * vma_rss_sum_atomic_near - vma_rss_sum_atomic() for a reader of VMA after VMA
+ * @vma: the VMA, read-locked by the caller
+ * @count: set to the counts, in the format of struct vma_rss_count
+ * @budget: as for vma_rss_sum_atomic()
+ * @last: the reader's, of @vma's mm (see struct vma_rss_last_pmd), or NULL
+ *
+ * A VMA that lies in the same 2 MiB as the last PMD a walk with @last
+ * found is summed from that PMD, without a descent from the PGD, if no
+ * writer has held mmap_lock since.
+ *
+ * Return: as vma_rss_sum_atomic().
+ */
+int vma_rss_sum_atomic_near(struct vm_area_struct *vma,
+			    struct vma_rss_count *count, long *budget,
+			    struct vma_rss_last_pmd *last)
+{
 	vma_rss_assert_held(vma);
 	if (vma_rss_inject_atomic_failure())
 		return -EAGAIN;
-	return __vma_rss_sum(vma, count, budget);
+	return __vma_rss_sum(vma, count, budget, last);
 }
 
 /* The least part of a PTE table for which its counts are read first. */
@@ -586,7 +694,8 @@ unsigned long vma_rss_next_pmd(struct vm_area_struct *vma, unsigned long start,
 	unsigned long found = end;
 
 	vma_rss_assert_held(vma);
-	vma_rss_walk_pmds(vma->vm_mm, start, end, vma_rss_first_pmd, &found);
+	vma_rss_walk_pmds(vma->vm_mm, start, end, vma_rss_first_pmd, &found,
+			  NULL);
 	return found;
 }
 
@@ -624,9 +733,39 @@ int vma_rss_walk_tables(struct vm_area_struct *vma, unsigned long start,
 					 struct mm_walk *walk),
 			struct mm_walk *walk, long *budget)
 {
+	return vma_rss_walk_tables_near(vma, start, end, pmd_entry, walk,
+					budget, NULL);
+}
+
+/**
+ * vma_rss_walk_tables_near - vma_rss_walk_tables() for a reader of VMA after VMA
+ * @vma: as for vma_rss_walk_tables()
+ * @start: start of the range, inside @vma
+ * @end: end of the range, inside @vma
+ * @pmd_entry: as for vma_rss_walk_tables()
+ * @walk: as for vma_rss_walk_tables()
+ * @budget: as for vma_rss_walk_tables()
+ * @last: the reader's, of @vma's mm (see struct vma_rss_last_pmd), or NULL
+ *
+ * A range that lies in the same 2 MiB as the last PMD a walk with @last
+ * found is walked from that PMD, without a descent from the PGD, if no
+ * writer has held mmap_lock since.  Otherwise @last is set to the last PMD
+ * this walk finds.
+ *
+ * Return: as vma_rss_walk_tables().
+ */
+int vma_rss_walk_tables_near(struct vm_area_struct *vma, unsigned long start,
+			     unsigned long end,
+			     int (*pmd_entry)(pmd_t *pmd, unsigned long addr,
+					      unsigned long next,
+					      struct mm_walk *walk),
+			     struct mm_walk *walk, long *budget,
+			     struct vma_rss_last_pmd *last)
+{
 	struct vma_rss_walk_state st = {
 		.pmd_entry = pmd_entry, .walk = walk, .budget = budget,
 	};
+	struct mm_struct *mm = vma->vm_mm;
 	int ret;
 
 	vma_rss_assert_held(vma);
@@ -635,7 +774,11 @@ int vma_rss_walk_tables(struct vm_area_struct *vma, unsigned long start,
 			end > vma->vm_end);
 	if (!budget)
 		might_sleep();
-	ret = vma_rss_walk_pmds(vma->vm_mm, start, end, vma_rss_walk_one, &st);
+	if (vma_rss_last_pmd_covers(mm, last, start, end))
+		ret = vma_rss_walk_one(&st, last->pmd, start, end);
+	else
+		ret = vma_rss_walk_pmds(mm, start, end, vma_rss_walk_one, &st,
+					vma_rss_last_pmd_begin(mm, last));
 	vma_rss_count_looks(st.looks);
 	if (!st.walked && !ret)
 		this_cpu_inc(vma_rss_skipped);
@@ -760,7 +903,7 @@ static int vma_rss_verify_mm(struct mm_struct *mm, pid_t pid)
 				bad += vma_rss_verify_table(mm, pid, pmd, addr);
 		}
 		vma_rss_walk_range(vma, vma->vm_start, vma->vm_end, &walked);
-		__vma_rss_sum(vma, &have, NULL);
+		__vma_rss_sum(vma, &have, NULL, NULL);
 		for (i = 0; i < NR_MM_COUNTERS; i++) {
 			if (have.raw[i] != walked.raw[i]) {
 				pr_err("vma_rss: pid %d VMA %lx-%lx flags %lx counter %d: sums to %lx, a walk finds %lx\n",
@@ -844,6 +987,9 @@ static int vma_rss_stats_show(struct seq_file *m, void *v)
 		   atomic_long_read(&vma_rss_mismatches));
 	seq_printf(m, "atomic_failed %ld\n",
 		   atomic_long_read(&vma_rss_atomic_failed));
+	seq_printf(m, "near_pmds %ld\n", atomic_long_read(&vma_rss_near_pmds));
+	seq_printf(m, "near_stale %ld\n",
+		   atomic_long_read(&vma_rss_near_stale));
 #endif
 	return 0;
 }

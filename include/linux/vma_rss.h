@@ -26,12 +26,30 @@ struct vma_rss_count {
 	long raw[NR_MM_COUNTERS];
 };
 
+/*
+ * Where a walk of one VMA's page tables last found a PMD, for a reader that
+ * goes on to the next VMA of the same 2 MiB (small VMAs, as allocators'
+ * arenas and guard pages make them): its walk starts there instead of
+ * descending from the PGD again.  One per reader of one mm, set up with
+ * VMA_RSS_LAST_PMD_INIT; see vma_rss_last_pmd_covers().
+ */
+struct vma_rss_last_pmd {
+	pmd_t *pmd;
+	unsigned long addr;	/* the 2 MiB @pmd maps; 1: none */
+	unsigned int seq;	/* mm->mm_lock_seq when @pmd was found */
+};
+
+#define VMA_RSS_LAST_PMD_INIT	((struct vma_rss_last_pmd){ .addr = 1 })
+
 #ifdef CONFIG_PER_VMA_RSS
 int vma_rss_pte_member(struct vm_area_struct *vma, unsigned long addr,
 		       pte_t pte);
 void vma_rss_sum(struct vm_area_struct *vma, struct vma_rss_count *count);
 int vma_rss_sum_atomic(struct vm_area_struct *vma, struct vma_rss_count *count,
 		       long *budget);
+int vma_rss_sum_atomic_near(struct vm_area_struct *vma,
+			    struct vma_rss_count *count, long *budget,
+			    struct vma_rss_last_pmd *last);
 bool vma_rss_walk_usable(struct vm_area_struct *vma);
 unsigned long vma_rss_next_pmd(struct vm_area_struct *vma, unsigned long start,
 			       unsigned long end);
@@ -41,6 +59,13 @@ int vma_rss_walk_tables(struct vm_area_struct *vma, unsigned long start,
 					 unsigned long next,
 					 struct mm_walk *walk),
 			struct mm_walk *walk, long *budget);
+int vma_rss_walk_tables_near(struct vm_area_struct *vma, unsigned long start,
+			     unsigned long end,
+			     int (*pmd_entry)(pmd_t *pmd, unsigned long addr,
+					      unsigned long next,
+					      struct mm_walk *walk),
+			     struct mm_walk *walk, long *budget,
+			     struct vma_rss_last_pmd *last);
 
 /* Pages (or swap entries) of @member in @count, PMD-mapped or not. */
 static inline unsigned long vma_rss_count_pages(const struct vma_rss_count *count,
@@ -110,6 +135,15 @@ static inline int vma_rss_sum_atomic(struct vm_area_struct *vma,
 	return 0;
 }
 
+static inline int vma_rss_sum_atomic_near(struct vm_area_struct *vma,
+					  struct vma_rss_count *count,
+					  long *budget,
+					  struct vma_rss_last_pmd *last)
+{
+	memset(count, 0, sizeof(*count));
+	return 0;
+}
+
 static inline bool vma_rss_walk_usable(struct vm_area_struct *vma)
 {
 	return false;
@@ -129,6 +163,19 @@ static inline int vma_rss_walk_tables(struct vm_area_struct *vma,
 						       unsigned long next,
 						       struct mm_walk *walk),
 				      struct mm_walk *walk, long *budget)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int vma_rss_walk_tables_near(struct vm_area_struct *vma,
+					   unsigned long start,
+					   unsigned long end,
+					   int (*pmd_entry)(pmd_t *pmd,
+							    unsigned long addr,
+							    unsigned long next,
+							    struct mm_walk *walk),
+					   struct mm_walk *walk, long *budget,
+					   struct vma_rss_last_pmd *last)
 {
 	return -EOPNOTSUPP;
 }

@@ -25,6 +25,12 @@
  *   64-page populated region is split and merged at random boundaries:
  *   every record of the region has Rss == Size, that is, a record reports
  *   the statistics of the whole VMA it prints, not of part of it.
+ * - stale_pmd.{smaps,smaps_rollup,procmap_scan}: populated one-page VMAs
+ *   alone in a 1 GiB window are moved out (their PMD table is freed) and
+ *   back in, between two VMAs of a reader that walks each from the PMD it
+ *   found for the one before: every smaps and PROCMAP_SCAN record of the
+ *   window is wholly resident, the rollup stays within what the target
+ *   can have, and the reader did find its PMD stale (see the fixture).
  * - kind_change_never_empty.{smaps,procmap_query,smaps_rollup}: a one-page
  *   VMA whose page is swapped out and in again in a loop (zram swap is set
  *   up when there is none) is always either resident or swapped: smaps
@@ -1071,6 +1077,317 @@ out:
 	if (fd >= 0)
 		close(fd);
 	race_end(_metadata, &self->r, &v);
+}
+#endif
+
+/*
+ * stale_pmd: the readers of many small VMAs (smaps, smaps_rollup,
+ * PROCMAP_SCAN with rss) start the walk of a VMA at the PMD the walk of the
+ * VMA before found, when the two lie in the same 2 MiB and no writer has
+ * held mmap_lock in between.  The target makes that PMD's table go away
+ * between two VMAs, while each VMA stays populated: STALE_VMAS one-page
+ * VMAs alone in a 1 GiB-aligned window are moved out one by one
+ * (mremap(), which takes their pages along; when the last one leaves, the
+ * window's PMD and PTE tables are freed), then moved back in, which makes
+ * new tables.  In between, a page touched in a second empty 1 GiB range
+ * (the sink) takes the freed tables, so that the window's new ones are
+ * other pages: a stale PMD then points into the sink's PMD table, or into
+ * a free page.  The lookup delay holds the reader between two VMAs while
+ * that happens.
+ *
+ * Checked: every smaps record of the window is one page, all resident, and
+ * so is every PROCMAP_SCAN record (a reader that trusted a stale PMD reads
+ * it as empty, or reads a freed page, which KASAN reports in the debug
+ * kernel); smaps_rollup reads within what the target can have (pages may
+ * move past the reader, so a rollup is not exact here; it races for
+ * KASAN's sake); and, with CONFIG_DEBUG_VM, debugfs vma_rss/stats shows
+ * that walks did start at the last PMD (near_pmds) and that some could not
+ * because a writer had come (near_stale): the race this is about happened.
+ */
+#define STALE_WINDOW		(1UL << 30)	/* a PUD: one PMD table */
+#define STALE_VMAS		8
+#define STALE_SINK_AT		(5UL << 21)	/* another PMD index */
+#define VMA_RSS_STATS		DEBUGFS "/vma_rss/stats"
+
+/* The window (t->base), the sink's range above it, the staging above that */
+static char *stale_at(struct target *t, int range, int i)
+{
+	return (char *)t->base + range * STALE_WINDOW + 2 * i * page;
+}
+
+static int stale_build(struct target *t)
+{
+	/*
+	 * A 4 GiB reservation; of it, a 1 GiB-aligned window and the 1 GiB
+	 * above it are unmapped, so that nothing else lies in their PUDs'
+	 * ranges.  The rest stays reserved, PROT_NONE.
+	 */
+	char *res = mmap(NULL, 4 * STALE_WINDOW, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (res == MAP_FAILED)
+		return errno;
+	t->base = ((unsigned long)res + STALE_WINDOW - 1) & ~(STALE_WINDOW - 1);
+	if (munmap((void *)t->base, 2 * STALE_WINDOW))
+		return errno;
+	for (int i = 0; i < STALE_VMAS; i++) {
+		char *p = mmap(stale_at(t, 0, i), page, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS |
+			       MAP_FIXED_NOREPLACE, -1, 0);
+
+		if (p != stale_at(t, 0, i))
+			return p == MAP_FAILED ? errno : EEXIST;
+		*p = 0x5a;
+	}
+	return 0;
+}
+
+static void stale_move(struct target *t, int from, int to)
+{
+	for (int i = 0; i < STALE_VMAS; i++)
+		if (mremap(stale_at(t, from, i), page, page,
+			   MREMAP_MAYMOVE | MREMAP_FIXED,
+			   stale_at(t, to, i)) != stale_at(t, to, i))
+			_exit(3);
+}
+
+static void stale_churn(struct target *t)
+{
+	char *sink = (char *)t->base + STALE_WINDOW + STALE_SINK_AT;
+
+	/* Out to the staging area: the window's tables are freed. */
+	stale_move(t, 0, 2);
+	/* The sink takes them. */
+	if (mmap(sink, page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) != sink)
+		_exit(3);
+	*sink = 0x5a;
+	/* Back in, on new tables; and the sink's go back. */
+	stale_move(t, 2, 0);
+	if (munmap(sink, page))
+		_exit(3);
+}
+
+/* debugfs vma_rss/stats' near_pmds and near_stale: 0, or -1 without them. */
+static int near_stats(long *used, long *stale)
+{
+	char *buf = NULL, *s;
+	size_t cap = 0;
+	int ret = -1;
+
+	if (read_whole(VMA_RSS_STATS, &buf, &cap, 0) < 0)
+		goto out;
+	s = strstr(buf, "near_pmds ");
+	if (!s || sscanf(s, "near_pmds %ld", used) != 1)
+		goto out;
+	s = strstr(buf, "near_stale ");
+	if (!s || sscanf(s, "near_stale %ld", stale) != 1)
+		goto out;
+	ret = 0;
+out:
+	free(buf);
+	return ret;
+}
+
+FIXTURE(stale_pmd) {
+	struct race r;
+	long used, stale;	/* near_stats() before the race */
+	int stats;		/* near_stats()'s return */
+};
+
+FIXTURE_SETUP(stale_pmd)
+{
+	race_init(&self->r);
+	ASSERT_NE(NULL, self->r.t);
+	ASSERT_EQ(0, race_spawn(&self->r, stale_build, stale_churn))
+		TH_LOG("the target could not set up: %s",
+		       strerror(self->r.t->err));
+	race_widen(_metadata, &self->r, LOOKUP_DELAY_KNOB, LOOKUP_DELAY_US);
+	self->stats = near_stats(&self->used, &self->stale);
+	if (self->stats)
+		TH_LOG("%s has no near_pmds (no CONFIG_DEBUG_VM?): whether the race happened is not checked",
+		       VMA_RSS_STATS);
+}
+
+FIXTURE_TEARDOWN(stale_pmd)
+{
+	race_fini(&self->r);
+}
+
+/* After the race: the last PMD was used, and found stale, some times. */
+static void stale_pmd_happened(struct __test_metadata *_metadata,
+			       FIXTURE_DATA(stale_pmd) *self)
+{
+	long used, stale;
+
+	if (self->stats)
+		return;
+	ASSERT_EQ(0, near_stats(&used, &stale));
+	TH_LOG("walks from the last PMD: %ld, refused as stale: %ld",
+	       used - self->used, stale - self->stale);
+	ASSERT_LT(0, used - self->used);
+	ASSERT_LT(0, stale - self->stale);
+}
+
+/* Whether @r (of the window) is one of its VMAs, one page at a slot. */
+static bool stale_slot(struct target *t, unsigned long start,
+		       unsigned long end)
+{
+	unsigned long at = start - t->base;
+
+	return end - start == page && at % (2 * page) == 0 &&
+	       at < 2 * STALE_VMAS * page;
+}
+
+TEST_F_TIMEOUT(stale_pmd, smaps, TRUST_TIMEOUT)
+{
+	unsigned long lo = self->r.t->base, hi = lo + STALE_WINDOW;
+	double end = now() + trust_seconds();
+	struct verdict v = { .failed = false };
+	struct smaps_vma *recs = NULL;
+	char path[64], *buf = NULL;
+	int reads = 0, seen = 0;
+	size_t cap = 0;
+
+	snprintf(path, sizeof(path), "%ssmaps", self->r.dir);
+	CHECK(!race_go(&self->r), "the target did not start");
+	while (now() < end) {
+		ssize_t len = read_whole(path, &buf, &cap, 0);
+		int n;
+
+		CHECK(len >= 0, "read %s: %s", path, strerror(-len));
+		n = parse_smaps(buf, &recs);
+		CHECK(n > 0, "read %d: unparsable smaps", reads);
+		for (int i = 0; i < n; i++) {
+			struct smaps_vma *r = &recs[i];
+
+			if (r->end <= lo || r->start >= hi)
+				continue;
+			CHECK(stale_slot(self->r.t, r->start, r->end),
+			      "read %d: '%s' is not a VMA of the window at %lx",
+			      reads, r->header, lo);
+			CHECK(smaps_get(r, "Rss") == page / 1024,
+			      "read %d: '%s': Rss %ld kB of a populated page",
+			      reads, r->header, smaps_get(r, "Rss"));
+			seen++;
+		}
+		free(recs);
+		recs = NULL;
+		reads++;
+	}
+out:
+	TH_LOG("%d reads, %d records of the window, %lu churn rounds", reads,
+	       seen, race_loops(&self->r));
+	free(recs);
+	free(buf);
+	race_end(_metadata, &self->r, &v);
+	stale_pmd_happened(_metadata, self);
+}
+
+TEST_F_TIMEOUT(stale_pmd, smaps_rollup, TRUST_TIMEOUT)
+{
+	char path[64], header[512], *buf = NULL;
+	struct verdict v = { .failed = false };
+	long base, swap, rss, least, most;
+	size_t cap = 0;
+	int reads = 0;
+	double end;
+
+	snprintf(path, sizeof(path), "%ssmaps_rollup", self->r.dir);
+	/*
+	 * The window's pages, each counted once here, may move past the
+	 * reader (counted twice, or not at all); the sink has one or none.
+	 */
+	base = rollup_baseline(path, &swap);
+	least = base - STALE_VMAS * page / 1024;
+	most = base + (STALE_VMAS + 1) * page / 1024;
+	CHECK(least > 0, "no stable Rss of the quiescent target (%ld kB)",
+	      base);
+	CHECK(!race_go(&self->r), "the target did not start");
+	end = now() + trust_seconds();
+	while (now() < end) {
+		CHECK(!rollup_read(path, &buf, &cap, &rss, &swap, header,
+				   sizeof(header)),
+		      "read %d: unparsable smaps_rollup", reads);
+		CHECK(least <= rss && rss <= most,
+		      "read %d: '%s' Rss %ld kB, not in %ld-%ld kB", reads,
+		      header, rss, least, most);
+		reads++;
+	}
+out:
+	TH_LOG("%d reads of Rss %ld-%ld kB, %lu churn rounds", reads, least,
+	       most, race_loops(&self->r));
+	free(buf);
+	race_end(_metadata, &self->r, &v);
+	stale_pmd_happened(_metadata, self);
+}
+
+#ifdef PROCMAP_SCAN
+TEST_F_TIMEOUT(stale_pmd, procmap_scan, TRUST_TIMEOUT)
+{
+	static struct procmap_vma recs[SCAN_RECS];
+	unsigned long lo = self->r.t->base, hi = lo + STALE_WINDOW;
+	double end = now() + trust_seconds();
+	struct verdict v = { .failed = false };
+	int fd = -1, scans = 0;
+	long seen = 0;
+	char path[64];
+
+	snprintf(path, sizeof(path), "%smaps", self->r.dir);
+	fd = open(path, O_RDONLY);
+	CHECK(fd >= 0, "open %s: %s", path, strerror(errno));
+	CHECK(!race_go(&self->r), "the target did not start");
+	while (now() < end) {
+		struct procmap_scan_arg arg = {
+			.size = sizeof(arg),
+			.flags = PROCMAP_QUERY_VMA_RSS,
+			.vec = (unsigned long)recs,
+			.vec_len = SCAN_RECS,
+			.rec_size = sizeof(recs[0]),
+			.start = lo,
+			.end = hi,
+		};
+
+		for (;;) {
+			long got = ioctl(fd, PROCMAP_SCAN, &arg);
+
+			if (got < 0 && errno == ENOTTY) {
+				close(fd);
+				race_stop(&self->r);
+				SKIP(return, "no PROCMAP_SCAN");
+			}
+			CHECK(got >= 0, "scan %d: %s", scans, strerror(errno));
+			for (int i = 0; i < got; i++) {
+				struct procmap_vma *r = &recs[i];
+
+				CHECK(stale_slot(self->r.t, r->vma_start,
+						 r->vma_end),
+				      "scan %d: %llx-%llx is not a VMA of the window at %lx",
+				      scans, (unsigned long long)r->vma_start,
+				      (unsigned long long)r->vma_end, lo);
+				CHECK(r->rss_anon == (unsigned long)page &&
+				      !r->rss_file && !r->rss_shmem,
+				      "scan %d: %llx-%llx: rss anon %llu file %llu shmem %llu of a populated page",
+				      scans, (unsigned long long)r->vma_start,
+				      (unsigned long long)r->vma_end,
+				      (unsigned long long)r->rss_anon,
+				      (unsigned long long)r->rss_file,
+				      (unsigned long long)r->rss_shmem);
+				seen++;
+			}
+			if (got < SCAN_RECS)
+				break;
+			arg.start = arg.walk_end;
+		}
+		scans++;
+	}
+out:
+	TH_LOG("%d scans, %ld records of the window, %lu churn rounds", scans,
+	       seen, race_loops(&self->r));
+	if (fd >= 0)
+		close(fd);
+	race_end(_metadata, &self->r, &v);
+	stale_pmd_happened(_metadata, self);
 }
 #endif
 
