@@ -28,6 +28,7 @@
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/hugetlb.h>
+#include <linux/jiffies.h>
 #include <linux/pagewalk.h>
 #include <linux/sched/mm.h>
 #include <linux/swap.h>
@@ -215,7 +216,7 @@ static void vma_rss_count_looks(unsigned long looks)
  */
 static atomic_long_t vma_rss_near_pmds, vma_rss_near_stale;
 
-static void vma_rss_count_near(bool used)
+static inline void vma_rss_count_near(bool used)
 {
 	atomic_long_inc(used ? &vma_rss_near_pmds : &vma_rss_near_stale);
 }
@@ -365,11 +366,17 @@ vma_rss_last_pmd_begin(struct mm_struct *mm, struct vma_rss_last_pmd *last)
 #ifdef CONFIG_PER_VMA_LOCK
 	/* Orders the sample before the descent; see ..._covers(). */
 	last->seq = raw_read_seqcount(&mm->mm_lock_seq);
+	last->when = jiffies;
 	if (!(last->seq & 1))
 		return last;
 #endif
 	return NULL;
 }
+
+/*
+ * A PMD found longer ago than this is not used: see vma_rss_last_pmd_covers().
+ */
+#define VMA_RSS_LAST_PMD_AGE	HZ
 
 /*
  * Whether the PMD in @last may stand for a descent to [@start, @end), in a
@@ -380,13 +387,22 @@ vma_rss_last_pmd_begin(struct mm_struct *mm, struct vma_rss_last_pmd *last)
  * @last was found under the lock of a VMA in that 2 MiB, so the PMD table
  * holding it was in place then.  A PMD table is freed or moved only under
  * mmap_lock held for write (free_pgtables() once no VMA is left in the
- * range it maps, mremap() of whole PUDs), which keeps mm_lock_seq odd, and
- * never while a VMA in its range is read-locked (the writer write-locks
- * what it unmaps or moves).  So if the sequence still reads as it did when
- * @last was found (even), the table was in place all along, and the
- * caller's VMA keeps it in place from now on.  The PMD entry itself is read
- * afresh by whoever looks at it: PTE tables come and go without mmap_lock
- * (faults, khugepaged).
+ * range it maps, also after munmap() downgrades to mmap_read_lock; mremap()
+ * of whole PUDs), which makes mm_lock_seq odd before anything is changed,
+ * and never while a VMA in its range is read-locked (the writer
+ * write-locks what it unmaps or moves).  So if the sequence still reads as
+ * it did when @last was found (even), the table was in place all along,
+ * and the caller's VMA keeps it in place from now on.  The PMD entry
+ * itself is read afresh by whoever looks at it: PTE tables come and go
+ * without mmap_lock (faults, khugepaged).
+ *
+ * The sequence is 32 bits, and a wrap back to the same value would pass
+ * for no writer.  Unlike vma_start_read()'s use of it, where a wrap only
+ * makes a reader try again, a wrap here would walk a freed table.  It takes
+ * 2^31 writer sections, each at least a lock and an unlock of mmap_lock:
+ * minutes of them, which a reader can sleep through (a copy to a user
+ * buffer that faults on a stalled FUSE mapping).  A PMD found longer ago
+ * than VMA_RSS_LAST_PMD_AGE is therefore not used, whatever the sequence.
  */
 static bool vma_rss_last_pmd_covers(struct mm_struct *mm,
 				    const struct vma_rss_last_pmd *last,
@@ -401,7 +417,8 @@ static bool vma_rss_last_pmd_covers(struct mm_struct *mm,
 	 * lock (and the lookup that found it) before this re-read, pairing
 	 * with the smp_wmb() in mm_lock_seqcount_begin().
 	 */
-	if (!read_seqcount_retry(&mm->mm_lock_seq, last->seq)) {
+	if (!read_seqcount_retry(&mm->mm_lock_seq, last->seq) &&
+	    time_before(jiffies, last->when + VMA_RSS_LAST_PMD_AGE)) {
 		vma_rss_count_near(true);
 		return true;
 	}
@@ -586,7 +603,7 @@ int vma_rss_sum_atomic(struct vm_area_struct *vma, struct vma_rss_count *count,
  *
  * A VMA that lies in the same 2 MiB as the last PMD a walk with @last
  * found is summed from that PMD, without a descent from the PGD, if no
- * writer has held mmap_lock since.
+ * writer has held mmap_lock since (see vma_rss_last_pmd_covers()).
  *
  * Return: as vma_rss_sum_atomic().
  */
@@ -749,8 +766,8 @@ int vma_rss_walk_tables(struct vm_area_struct *vma, unsigned long start,
  *
  * A range that lies in the same 2 MiB as the last PMD a walk with @last
  * found is walked from that PMD, without a descent from the PGD, if no
- * writer has held mmap_lock since.  Otherwise @last is set to the last PMD
- * this walk finds.
+ * writer has held mmap_lock since (see vma_rss_last_pmd_covers()).
+ * Otherwise @last is set to the last PMD this walk finds.
  *
  * Return: as vma_rss_walk_tables().
  */

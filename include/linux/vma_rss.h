@@ -36,7 +36,8 @@ struct vma_rss_count {
 struct vma_rss_last_pmd {
 	pmd_t *pmd;
 	unsigned long addr;	/* the 2 MiB @pmd maps; 1: none */
-	unsigned int seq;	/* mm->mm_lock_seq when @pmd was found */
+	unsigned long when;	/* jiffies then */
+	unsigned int seq;	/* mm->mm_lock_seq then */
 };
 
 #define VMA_RSS_LAST_PMD_INIT	((struct vma_rss_last_pmd){ .addr = 1 })

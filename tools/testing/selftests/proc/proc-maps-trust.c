@@ -28,9 +28,9 @@
  * - stale_pmd.{smaps,smaps_rollup,procmap_scan}: populated one-page VMAs
  *   alone in a 1 GiB window are moved out (their PMD table is freed) and
  *   back in, between two VMAs of a reader that walks each from the PMD it
- *   found for the one before: every smaps and PROCMAP_SCAN record of the
+ *   found for the one before: every PROCMAP_SCAN (and smaps) record of the
  *   window is wholly resident, the rollup stays within what the target
- *   can have, and the reader did find its PMD stale (see the fixture).
+ *   can have, and the readers did find their PMD stale (see the fixture).
  * - kind_change_never_empty.{smaps,procmap_query,smaps_rollup}: a one-page
  *   VMA whose page is swapped out and in again in a loop (zram swap is set
  *   up when there is none) is always either resident or swapped: smaps
@@ -1081,38 +1081,50 @@ out:
 #endif
 
 /*
- * stale_pmd: the readers of many small VMAs (smaps, smaps_rollup,
- * PROCMAP_SCAN with rss) start the walk of a VMA at the PMD the walk of the
- * VMA before found, when the two lie in the same 2 MiB and no writer has
- * held mmap_lock in between.  The target makes that PMD's table go away
- * between two VMAs, while each VMA stays populated: STALE_VMAS one-page
- * VMAs alone in a 1 GiB-aligned window are moved out one by one
- * (mremap(), which takes their pages along; when the last one leaves, the
- * window's PMD and PTE tables are freed), then moved back in, which makes
- * new tables.  In between, a page touched in a second empty 1 GiB range
- * (the sink) takes the freed tables, so that the window's new ones are
- * other pages: a stale PMD then points into the sink's PMD table, or into
- * a free page.  The lookup delay holds the reader between two VMAs while
- * that happens.
+ * stale_pmd: the readers of many small VMAs (smaps_rollup, PROCMAP_SCAN
+ * with rss) start the walk of a VMA at the PMD the walk of the VMA before
+ * found, when the two lie in the same PMD range and no writer has held
+ * mmap_lock in between.  The target makes that PMD's table go away between
+ * two VMAs, while each VMA stays populated: STALE_VMAS one-page VMAs alone
+ * in the range of one PMD table (1 GiB with 4 KiB pages) are moved out one
+ * by one (mremap(), which takes their pages along; when the last one
+ * leaves, the window's PMD and PTE tables are freed), then moved back in,
+ * which makes new tables.  In between, a page touched in a second empty
+ * such range (the sink) takes the freed tables, so that the window's new
+ * ones are other pages: a stale PMD then points into the sink's PMD table,
+ * or into a free page.  Then the target stays still for a while, so that
+ * readers also find their last PMD good.  The lookup delay holds a reader
+ * between two VMAs while all that happens.
  *
- * Checked: every smaps record of the window is one page, all resident, and
- * so is every PROCMAP_SCAN record (a reader that trusted a stale PMD reads
- * it as empty, or reads a freed page, which KASAN reports in the debug
- * kernel); smaps_rollup reads within what the target can have (pages may
- * move past the reader, so a rollup is not exact here; it races for
- * KASAN's sake); and, with CONFIG_DEBUG_VM, debugfs vma_rss/stats shows
- * that walks did start at the last PMD (near_pmds) and that some could not
- * because a writer had come (near_stale): the race this is about happened.
+ * Checked: every PROCMAP_SCAN record of the window is one page, all
+ * resident (a reader that trusted a stale PMD reads it as empty, or reads
+ * a freed page, which KASAN reports in the debug kernel); so is every
+ * smaps record (smaps descends from the PGD for each VMA: the control);
+ * smaps_rollup reads within what the target can have (pages may move past
+ * the reader, so a rollup is not exact here; it races for KASAN's sake);
+ * and, with CONFIG_DEBUG_VM, debugfs vma_rss/stats shows that walks did
+ * start at the last PMD (near_pmds) and that some could not because a
+ * writer had come (near_stale): the race this is about happened.
  */
-#define STALE_WINDOW		(1UL << 30)	/* a PUD: one PMD table */
 #define STALE_VMAS		8
-#define STALE_SINK_AT		(5UL << 21)	/* another PMD index */
+#define STALE_SINK_PMD		5	/* the sink's PMD index: not the window's */
 #define VMA_RSS_STATS		DEBUGFS "/vma_rss/stats"
+
+/* What one PMD maps, and one PMD table: 2 MiB and 1 GiB with 4 KiB pages */
+static unsigned long pmd_span(void)
+{
+	return page / sizeof(uint64_t) * page;
+}
+
+static unsigned long pud_span(void)
+{
+	return page / sizeof(uint64_t) * pmd_span();
+}
 
 /* The window (t->base), the sink's range above it, the staging above that */
 static char *stale_at(struct target *t, int range, int i)
 {
-	return (char *)t->base + range * STALE_WINDOW + 2 * i * page;
+	return (char *)t->base + range * pud_span() + 2 * i * page;
 }
 
 static int stale_build(struct target *t)
@@ -1122,13 +1134,14 @@ static int stale_build(struct target *t)
 	 * above it are unmapped, so that nothing else lies in their PUDs'
 	 * ranges.  The rest stays reserved, PROT_NONE.
 	 */
-	char *res = mmap(NULL, 4 * STALE_WINDOW, PROT_NONE,
+	unsigned long span = pud_span();
+	char *res = mmap(NULL, 4 * span, PROT_NONE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	if (res == MAP_FAILED)
 		return errno;
-	t->base = ((unsigned long)res + STALE_WINDOW - 1) & ~(STALE_WINDOW - 1);
-	if (munmap((void *)t->base, 2 * STALE_WINDOW))
+	t->base = ((unsigned long)res + span - 1) & ~(span - 1);
+	if (munmap((void *)t->base, 2 * span))
 		return errno;
 	for (int i = 0; i < STALE_VMAS; i++) {
 		char *p = mmap(stale_at(t, 0, i), page, PROT_READ | PROT_WRITE,
@@ -1153,7 +1166,7 @@ static void stale_move(struct target *t, int from, int to)
 
 static void stale_churn(struct target *t)
 {
-	char *sink = (char *)t->base + STALE_WINDOW + STALE_SINK_AT;
+	char *sink = stale_at(t, 1, 0) + STALE_SINK_PMD * pmd_span();
 
 	/* Out to the staging area: the window's tables are freed. */
 	stale_move(t, 0, 2);
@@ -1166,6 +1179,8 @@ static void stale_churn(struct target *t)
 	stale_move(t, 2, 0);
 	if (munmap(sink, page))
 		_exit(3);
+	/* Still: readers' last PMDs are good. */
+	usleep(STALE_VMAS * LOOKUP_DELAY_US);
 }
 
 /* debugfs vma_rss/stats' near_pmds and near_stale: 0, or -1 without them. */
@@ -1241,7 +1256,7 @@ static bool stale_slot(struct target *t, unsigned long start,
 
 TEST_F_TIMEOUT(stale_pmd, smaps, TRUST_TIMEOUT)
 {
-	unsigned long lo = self->r.t->base, hi = lo + STALE_WINDOW;
+	unsigned long lo = self->r.t->base, hi = lo + pud_span();
 	double end = now() + trust_seconds();
 	struct verdict v = { .failed = false };
 	struct smaps_vma *recs = NULL;
@@ -1281,7 +1296,6 @@ out:
 	free(recs);
 	free(buf);
 	race_end(_metadata, &self->r, &v);
-	stale_pmd_happened(_metadata, self);
 }
 
 TEST_F_TIMEOUT(stale_pmd, smaps_rollup, TRUST_TIMEOUT)
@@ -1326,7 +1340,7 @@ out:
 TEST_F_TIMEOUT(stale_pmd, procmap_scan, TRUST_TIMEOUT)
 {
 	static struct procmap_vma recs[SCAN_RECS];
-	unsigned long lo = self->r.t->base, hi = lo + STALE_WINDOW;
+	unsigned long lo = self->r.t->base, hi = lo + pud_span();
 	double end = now() + trust_seconds();
 	struct verdict v = { .failed = false };
 	int fd = -1, scans = 0;
