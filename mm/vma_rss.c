@@ -295,62 +295,6 @@ static int vma_rss_sum_pmd(struct vma_rss_sum_state *st, pmd_t *pmd,
 }
 
 /*
- * Descend from the PGD over [@start, @end), skipping what is not mapped at
- * each level and PUD leaves (DAX, PFN maps: never rss), and call @fn for
- * each PMD that exists, so that the cost is one look per PMD, not per 2 MiB
- * of address space.  The caller keeps the VMA, and so its upper tables,
- * from going away.  @last, if not NULL, is set to the last PMD @fn took.
- * Return: the first nonzero value @fn returned, or 0.
- */
-static int vma_rss_walk_pmds(struct mm_struct *mm, unsigned long start,
-			     unsigned long end,
-			     int (*fn)(void *arg, pmd_t *pmd,
-				       unsigned long addr, unsigned long next),
-			     void *arg, struct vma_rss_last_pmd *last)
-{
-	unsigned long addr, next, pnext, p4next, pudnext;
-	pgd_t *pgd;
-	p4d_t *p4d;
-	pud_t *pud, pudval;
-	pmd_t *pmd;
-	int ret;
-
-	for (addr = start; addr < end; addr = pnext) {
-		pnext = pgd_addr_end(addr, end);
-		pgd = pgd_offset(mm, addr);
-		if (pgd_none(READ_ONCE(*pgd)) || pgd_bad(READ_ONCE(*pgd)))
-			continue;
-		for (; addr < pnext; addr = p4next) {
-			p4next = p4d_addr_end(addr, pnext);
-			p4d = p4d_offset(pgd, addr);
-			if (p4d_none(READ_ONCE(*p4d)) ||
-			    p4d_bad(READ_ONCE(*p4d)))
-				continue;
-			for (; addr < p4next; addr = pudnext) {
-				pudnext = pud_addr_end(addr, p4next);
-				pud = pud_offset(p4d, addr);
-				pudval = READ_ONCE(*pud);
-				if (pud_none(pudval) || !pud_present(pudval) ||
-				    pud_leaf(pudval) || pud_bad(pudval))
-					continue;
-				pmd = pmd_offset(pud, addr);
-				for (; addr < pudnext; addr = next, pmd++) {
-					next = pmd_addr_end(addr, pudnext);
-					ret = fn(arg, pmd, addr, next);
-					if (ret)
-						return ret;
-					if (last) {
-						last->pmd = pmd;
-						last->addr = addr & PMD_MASK;
-					}
-				}
-			}
-		}
-	}
-	return 0;
-}
-
-/*
  * Start a walk of a VMA that the caller holds (read-locked) and that may
  * record its last PMD in @last: forget what @last held (the seqcount
  * sampled now does not vouch for it), and return @last if a PMD found now
@@ -427,6 +371,67 @@ static bool vma_rss_last_pmd_covers(struct mm_struct *mm,
 	return false;
 }
 
+/*
+ * Descend from the PGD over [@start, @end), skipping what is not mapped at
+ * each level and PUD leaves (DAX, PFN maps: never rss), and call @fn for
+ * each PMD that exists, so that the cost is one look per PMD, not per 2 MiB
+ * of address space.  The caller keeps the VMA, and so its upper tables,
+ * from going away.  @last, if not NULL, is the caller's (see struct
+ * vma_rss_last_pmd): a range in the 2 MiB of its PMD starts there
+ * (vma_rss_last_pmd_covers()), any other sets it to the last PMD @fn took.
+ * Return: the first nonzero value @fn returned, or 0.
+ */
+static int vma_rss_walk_pmds(struct mm_struct *mm, unsigned long start,
+			     unsigned long end,
+			     int (*fn)(void *arg, pmd_t *pmd,
+				       unsigned long addr, unsigned long next),
+			     void *arg, struct vma_rss_last_pmd *last)
+{
+	unsigned long addr, next, pnext, p4next, pudnext;
+	pgd_t *pgd;
+	p4d_t *p4d;
+	pud_t *pud, pudval;
+	pmd_t *pmd;
+	int ret;
+
+	if (vma_rss_last_pmd_covers(mm, last, start, end))
+		return fn(arg, last->pmd, start, end);
+	last = vma_rss_last_pmd_begin(mm, last);
+	for (addr = start; addr < end; addr = pnext) {
+		pnext = pgd_addr_end(addr, end);
+		pgd = pgd_offset(mm, addr);
+		if (pgd_none(READ_ONCE(*pgd)) || pgd_bad(READ_ONCE(*pgd)))
+			continue;
+		for (; addr < pnext; addr = p4next) {
+			p4next = p4d_addr_end(addr, pnext);
+			p4d = p4d_offset(pgd, addr);
+			if (p4d_none(READ_ONCE(*p4d)) ||
+			    p4d_bad(READ_ONCE(*p4d)))
+				continue;
+			for (; addr < p4next; addr = pudnext) {
+				pudnext = pud_addr_end(addr, p4next);
+				pud = pud_offset(p4d, addr);
+				pudval = READ_ONCE(*pud);
+				if (pud_none(pudval) || !pud_present(pudval) ||
+				    pud_leaf(pudval) || pud_bad(pudval))
+					continue;
+				pmd = pmd_offset(pud, addr);
+				for (; addr < pudnext; addr = next, pmd++) {
+					next = pmd_addr_end(addr, pudnext);
+					ret = fn(arg, pmd, addr, next);
+					if (ret)
+						return ret;
+					if (last) {
+						last->pmd = pmd;
+						last->addr = addr & PMD_MASK;
+					}
+				}
+			}
+		}
+	}
+	return 0;
+}
+
 static int vma_rss_sum_one(void *arg, pmd_t *pmd, unsigned long addr,
 			   unsigned long next)
 {
@@ -456,19 +461,13 @@ static int __vma_rss_sum(struct vm_area_struct *vma,
 		.vma = vma, .count = count, .anon = vma_rss_anon_only(vma),
 		.budget = budget,
 	};
-	struct mm_struct *mm = vma->vm_mm;
 	int ret;
 
 	memset(count, 0, sizeof(*count));
 	if (is_vm_hugetlb_page(vma))
 		return 0;
-	if (vma_rss_last_pmd_covers(mm, last, vma->vm_start, vma->vm_end))
-		ret = vma_rss_sum_one(&st, last->pmd, vma->vm_start,
-				      vma->vm_end);
-	else
-		ret = vma_rss_walk_pmds(mm, vma->vm_start, vma->vm_end,
-					vma_rss_sum_one, &st,
-					vma_rss_last_pmd_begin(mm, last));
+	ret = vma_rss_walk_pmds(vma->vm_mm, vma->vm_start, vma->vm_end,
+				vma_rss_sum_one, &st, last);
 	vma_rss_count_looks(st.looks);
 	return ret;
 }
@@ -782,7 +781,6 @@ int vma_rss_walk_tables_near(struct vm_area_struct *vma, unsigned long start,
 	struct vma_rss_walk_state st = {
 		.pmd_entry = pmd_entry, .walk = walk, .budget = budget,
 	};
-	struct mm_struct *mm = vma->vm_mm;
 	int ret;
 
 	vma_rss_assert_held(vma);
@@ -791,11 +789,8 @@ int vma_rss_walk_tables_near(struct vm_area_struct *vma, unsigned long start,
 			end > vma->vm_end);
 	if (!budget)
 		might_sleep();
-	if (vma_rss_last_pmd_covers(mm, last, start, end))
-		ret = vma_rss_walk_one(&st, last->pmd, start, end);
-	else
-		ret = vma_rss_walk_pmds(mm, start, end, vma_rss_walk_one, &st,
-					vma_rss_last_pmd_begin(mm, last));
+	ret = vma_rss_walk_pmds(vma->vm_mm, start, end, vma_rss_walk_one, &st,
+				last);
 	vma_rss_count_looks(st.looks);
 	if (!st.walked && !ret)
 		this_cpu_inc(vma_rss_skipped);
