@@ -114,6 +114,117 @@ static bool vma_rss_count_pmd_range(struct vm_area_struct *vma, pmd_t *pmd,
 }
 
 #ifdef CONFIG_DEBUG_VM
+bool pt_rss_part_keep __read_mostly;
+
+/* Parts of tables counted entry by entry, and taken from pt_rss_part. */
+static atomic_long_t vma_rss_part_counted, vma_rss_part_known;
+
+static inline void vma_rss_count_part_known(bool known)
+{
+	atomic_long_inc(known ? &vma_rss_part_known : &vma_rss_part_counted);
+}
+#else
+static inline void vma_rss_count_part_known(bool known)
+{
+}
+#endif
+
+#define PT_RSS_PART_MASK	(BIT(PT_RSS_PART_BITS) - 1)
+
+/* The index ptdesc->pt_rss_part @part was left for (0: none). */
+static inline unsigned int pt_rss_part_index(unsigned long part)
+{
+	return part & PT_RSS_PART_MASK;
+}
+
+/* What the entries below that index count of @member. */
+static inline unsigned long pt_rss_part_get(unsigned long part, int member)
+{
+	return (part >> ((member + 1) * PT_RSS_PART_BITS)) & PT_RSS_PART_MASK;
+}
+
+/*
+ * Count what the PTE table at @pmd maps of [@addr, @end) in @vma into
+ * @count, as vma_rss_count_pmd_range() does, for a part of the table that
+ * begins or ends at its edge: @vma shares the table with at most one
+ * neighbour, which maps the rest of it.
+ *
+ * The entries of the part are counted under the table's lock, and what the
+ * entries below the index where the parts meet count (the part's counts, or
+ * the table's less the part's) is left in the table's pt_rss_part.  A
+ * reader of either part after that takes its counts from there, under the
+ * lock again, for as long as the table's counts do not change: any change
+ * forgets it, under the same lock (pt_rss_store()).  An entry replaced by
+ * one of the same kind (a COW of an anonymous page, a migration) changes no
+ * count and stays in its part; entries that move within the table (mremap,
+ * UFFDIO_MOVE) change its counts twice.  So the part's second read costs
+ * one look, not one per entry, where the VMAs meet in a populated table.
+ * A part between two neighbours (two indices) is counted entry by entry;
+ * so are the parts of a table whose VMAs do not meet (a hole between them)
+ * or that holds three VMAs or more, each reader's note replacing the last.
+ * @budget, if not NULL, was charged for counting the part: a part known
+ * gives that back.
+ *
+ * Return: false if there was no page table to look at (anymore).
+ */
+static bool vma_rss_count_part(struct vm_area_struct *vma, pmd_t *pmd,
+			       unsigned long addr, unsigned long end,
+			       bool anon, struct vma_rss_count *count,
+			       long *budget)
+{
+	unsigned int first = pte_index(addr), split = first ?: pte_index(end);
+	struct vma_rss_count part = {};
+	unsigned long pt_rss, have, lo;
+	struct ptdesc *ptdesc;
+	spinlock_t *ptl;	/* of the PTE table */
+	pte_t *start, *pte, ptent;
+	pmd_t pmdval;
+	bool keep = true;
+	int i;
+
+	pmdval = pmdp_get_lockless(pmd);
+	if (!PT_RSS_PART_FITS || (first && (end & ~PMD_MASK)) ||
+	    !pmd_present(pmdval) || pmd_leaf(pmdval))
+		return vma_rss_count_pmd_range(vma, pmd, addr, end, anon, count);
+	start = pte_offset_map_lock(vma->vm_mm, pmd, addr, &ptl);
+	if (!start)
+		return false;
+	ptdesc = virt_to_ptdesc(start);
+	pt_rss = ptdesc->pt_rss;
+	have = ptdesc->pt_rss_part;
+	if (have && pt_rss_part_index(have) == split) {
+		for (i = 0; i < NR_MM_COUNTERS; i++) {
+			lo = pt_rss_part_get(have, i);
+			count->raw[i] += first ? pt_rss_get(pt_rss, i) - lo : lo;
+		}
+		pte_unmap_unlock(start, ptl);
+		if (budget)
+			*budget += (end - addr) >> PAGE_SHIFT;
+		vma_rss_count_part_known(true);
+		return true;
+	}
+	for (pte = start; addr < end; pte++, addr += PAGE_SIZE) {
+		ptent = ptep_get(pte);
+		if (!pte_none(ptent))
+			vma_rss_count_pte_fast(&part, vma, addr, ptent, anon);
+	}
+	have = split;
+	for (i = 0; i < NR_MM_COUNTERS; i++) {
+		lo = first ? pt_rss_get(pt_rss, i) - part.raw[i] : part.raw[i];
+		/* Counts that disagree with the entries: the verifier's. */
+		if (part.raw[i] > pt_rss_get(pt_rss, i) || lo > split)
+			keep = false;
+		have |= (lo & PT_RSS_PART_MASK) << ((i + 1) * PT_RSS_PART_BITS);
+		count->raw[i] += part.raw[i];
+	}
+	if (keep)
+		ptdesc->pt_rss_part = have;
+	pte_unmap_unlock(start, ptl);
+	vma_rss_count_part_known(false);
+	return true;
+}
+
+#ifdef CONFIG_DEBUG_VM
 /* The verifier's walk: every entry classified by its page. */
 static int vma_rss_count_pmd(pmd_t *pmd, unsigned long addr,
 			     unsigned long end, struct mm_walk *walk)
@@ -160,32 +271,60 @@ static void vma_rss_walk_range(struct vm_area_struct *vma, unsigned long start,
 #endif
 
 /*
+ * Read the counts of the PTE table at @pmd into *@pt_rss, without its lock:
+ * each change of its counts is one store, so this reads one state of the
+ * table.  Not pte_offset_map(), which maps the table for a walk of its
+ * entries: only its descriptor is read.  RCU keeps a table that khugepaged
+ * retracts meanwhile (it maps nothing by then).
+ * Return: false if @pmd holds no PTE table (none, a huge PMD, a migration
+ * entry, or a bad one).
+ */
+static bool vma_rss_table_counts(pmd_t *pmd, unsigned long *pt_rss)
+{
+	bool found = false;
+	pmd_t pmdval;
+
+	rcu_read_lock();
+	pmdval = pmdp_get_lockless(pmd);
+	if (pmd_present(pmdval) && !pmd_leaf(pmdval) && !pmd_bad(pmdval)) {
+		/* Pairs with the WRITE_ONCE() in pt_rss_store(). */
+		*pt_rss = READ_ONCE(page_ptdesc(pmd_page(pmdval))->pt_rss);
+		found = true;
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+/*
+ * Whether the PTE table at @pmd counts no entry at all: then the part of it
+ * a VMA shares with its neighbours maps nothing either, and need not be
+ * looked at entry by entry.  False if there is no table.
+ */
+static bool vma_rss_table_empty(pmd_t *pmd)
+{
+	unsigned long pt_rss;
+
+	return vma_rss_table_counts(pmd, &pt_rss) && !pt_rss;
+}
+
+/*
  * Add the counts of the PTE table at @pmd, which lies wholly inside @vma,
- * or its huge PMD, to @count.  Without the table's lock: each change of its
- * counts is one store, so this reads one state of the table.
+ * or of its huge PMD, to @count.
  * Return: false if the PMD changed under us (look again).
  */
 static bool vma_rss_sum_table(struct vm_area_struct *vma, pmd_t *pmd,
 			      unsigned long addr, struct vma_rss_count *count)
 {
 	unsigned long pt_rss;
-	pmd_t pmdval;
-	pte_t *pte;
 	int i;
 
-	pmdval = pmdp_get_lockless(pmd);
-	if (!pmd_present(pmdval) || pmd_leaf(pmdval)) {
+	if (!vma_rss_table_counts(pmd, &pt_rss)) {
+		if (pmd_none(pmdp_get_lockless(pmd)))
+			return true;	/* freed meanwhile: nothing there */
 		/* A THP, its migration entry, or not ours to count. */
 		return vma_rss_count_pmd_range(vma, pmd, addr, addr + PMD_SIZE,
 					       vma_rss_anon_only(vma), count);
 	}
-	/* RCU keeps a table that khugepaged retracts meanwhile. */
-	pte = pte_offset_map(pmd, addr);
-	if (!pte)
-		return false;
-	/* Pairs with the WRITE_ONCE() in pt_rss_store(). */
-	pt_rss = READ_ONCE(virt_to_ptdesc(pte)->pt_rss);
-	pte_unmap(pte);
 	for (i = 0; i < NR_MM_COUNTERS; i++)
 		count->raw[i] += pt_rss_get(pt_rss, i);
 	return true;
@@ -239,30 +378,6 @@ struct vma_rss_sum_state {
 };
 
 /*
- * Whether the PTE table at @pmd counts no entry at all: then the part of it
- * a VMA shares with its neighbours maps nothing either, and need not be
- * looked at entry by entry.  One read of the table's word, as in
- * vma_rss_sum_table(); false if there is no table.
- */
-static bool vma_rss_table_empty(pmd_t *pmd)
-{
-	unsigned long pt_rss;
-	pmd_t pmdval;
-
-	/* RCU keeps a table that khugepaged retracts meanwhile. */
-	rcu_read_lock();
-	pmdval = pmdp_get_lockless(pmd);
-	if (!pmd_present(pmdval) || pmd_leaf(pmdval) || pmd_bad(pmdval)) {
-		rcu_read_unlock();
-		return false;
-	}
-	/* Pairs with the WRITE_ONCE() in pt_rss_store(). */
-	pt_rss = READ_ONCE(page_ptdesc(pmd_page(pmdval))->pt_rss);
-	rcu_read_unlock();
-	return !pt_rss;
-}
-
-/*
  * Sum what the PMD at @pmd maps of [@addr, @next).  Return: 0, or -EAGAIN
  * if the caller cannot sleep and the PMD kept changing.
  */
@@ -278,8 +393,8 @@ static int vma_rss_sum_pmd(struct vma_rss_sum_state *st, pmd_t *pmd,
 			return 0;
 		if (next - addr == PMD_SIZE ?
 		    vma_rss_sum_table(st->vma, pmd, addr, st->count) :
-		    vma_rss_count_pmd_range(st->vma, pmd, addr, next, st->anon,
-					    st->count))
+		    vma_rss_count_part(st->vma, pmd, addr, next, st->anon,
+				       st->count, st->budget))
 			return 0;
 		/*
 		 * The PMD changed as it was looked at (a table khugepaged
@@ -839,15 +954,18 @@ static int vma_rss_verify_table(struct mm_struct *mm, pid_t pid, pmd_t *pmd,
 				unsigned long addr)
 {
 	struct vm_area_struct *vma;
-	struct vma_rss_count walked = {};
-	unsigned long pt_rss, a;
+	struct vma_rss_count walked = {}, below = {};
+	unsigned long pt_rss, part, a;
 	spinlock_t *ptl;	/* of the table */
 	pte_t *start, *pte, ptent;
+	unsigned int split;
 	int i, member, bad = 0;
 
 	start = pte_offset_map_lock(mm, pmd, addr, &ptl);
 	if (!start)
 		return 0;	/* a huge PMD, or none */
+	part = virt_to_ptdesc(start)->pt_rss_part;
+	split = pt_rss_part_index(part);
 	for (pte = start, a = addr; a < addr + PMD_SIZE; pte++, a += PAGE_SIZE) {
 		ptent = ptep_get(pte);
 		if (pte_none(ptent))
@@ -860,8 +978,11 @@ static int vma_rss_verify_table(struct mm_struct *mm, pid_t pid, pmd_t *pmd,
 			continue;
 		}
 		member = vma_rss_pte_member(vma, a, ptent);
-		if (member >= 0)
-			walked.raw[member]++;
+		if (member < 0)
+			continue;
+		walked.raw[member]++;
+		if ((unsigned int)(pte - start) < split)
+			below.raw[member]++;
 	}
 	pt_rss = virt_to_ptdesc(start)->pt_rss;
 	pte_unmap_unlock(start, ptl);
@@ -870,6 +991,12 @@ static int vma_rss_verify_table(struct mm_struct *mm, pid_t pid, pmd_t *pmd,
 			pr_err("vma_rss: pid %d table at %lx counter %d: has %lu, its entries are %ld\n",
 			       pid, addr, i, pt_rss_get(pt_rss, i),
 			       walked.raw[i]);
+			bad++;
+		}
+		if (split && pt_rss_part_get(part, i) != below.raw[i]) {
+			pr_err("vma_rss: pid %d table at %lx counter %d below entry %u: has %lu, the entries are %ld\n",
+			       pid, addr, i, split, pt_rss_part_get(part, i),
+			       below.raw[i]);
 			bad++;
 		}
 	}
@@ -1002,6 +1129,10 @@ static int vma_rss_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "near_pmds %ld\n", atomic_long_read(&vma_rss_near_pmds));
 	seq_printf(m, "near_stale %ld\n",
 		   atomic_long_read(&vma_rss_near_stale));
+	seq_printf(m, "parts_counted %ld\n",
+		   atomic_long_read(&vma_rss_part_counted));
+	seq_printf(m, "parts_known %ld\n",
+		   atomic_long_read(&vma_rss_part_known));
 #endif
 	return 0;
 }
@@ -1016,6 +1147,7 @@ static int __init vma_rss_debugfs_init(void)
 #ifdef CONFIG_DEBUG_VM
 	debugfs_create_file("verify", 0200, dir, NULL, &vma_rss_verify_fops);
 	debugfs_create_u32("move_delay_us", 0600, dir, &vma_rss_move_delay_us);
+	debugfs_create_bool("part_keep", 0600, dir, &pt_rss_part_keep);
 	debugfs_create_u32("atomic_fail_every", 0600, dir,
 			   &vma_rss_atomic_fail_every);
 #endif

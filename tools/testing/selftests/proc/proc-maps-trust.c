@@ -94,8 +94,6 @@
 #define WARM_LOOPS		16	/* churn rounds before the baseline */
 #define MAX_RANGES		4096
 
-#define ZRAM_SYS		"/sys/block/zram0"
-#define ZRAM_SIZE		"64M"
 
 static long page;
 
@@ -311,19 +309,6 @@ static void mount_debugfs(void)
 	syscall(SYS_mount, "debugfs", DEBUGFS, "debugfs", 0, NULL);
 }
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-	ssize_t len = strlen(s);
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, len) != len)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 static int knob_write(const char *path, unsigned int val)
 {
 	char buf[16];
@@ -475,7 +460,6 @@ static void race_widen(struct __test_metadata *_metadata, struct race *r,
 	TH_LOG("%s = %u", knob, us);
 }
 
-static void teardown_swap(const char *dev);
 
 /* Kill and reap the target, restore the knob, remove the swap. */
 static void race_stop(struct race *r)
@@ -1515,113 +1499,6 @@ out:
 	free(recs);
 	free(buf);
 	race_end(_metadata, &self->r, &v);
-}
-
-/*
- * kind_change_never_empty: swap, on zram if there is none.  A v1 swap
- * header is written here (no mkswap needed): "SWAPSPACE2" in the last 10
- * bytes of the first page, version 1 and the last page at offset 1024.
- */
-static bool swap_active(void)
-{
-	char *swaps = read_file("/proc/swaps", NULL);
-	bool have = swaps && strchr(swaps, '\n') &&
-		    strchr(swaps, '\n')[1] != '\0';
-
-	free(swaps);
-	return have;
-}
-
-static int write_swap_header(const char *dev)
-{
-	char *hdr = calloc(1, page);
-	uint32_t version = 1, last;
-	int fd, err = 0;
-	off_t size;
-
-	if (!hdr)
-		return -ENOMEM;
-	fd = open(dev, O_RDWR);
-	if (fd < 0) {
-		free(hdr);
-		return -errno;
-	}
-	size = lseek(fd, 0, SEEK_END);
-	if (size < 16 * page) {
-		err = size < 0 ? -errno : -ENOSPC;
-		goto out;
-	}
-	last = size / page - 1;
-	memcpy(hdr + 1024, &version, 4);	/* info.version */
-	memcpy(hdr + 1028, &last, 4);		/* info.last_page */
-	memcpy(hdr + page - 10, "SWAPSPACE2", 10);
-	if (pwrite(fd, hdr, page, 0) != page || fsync(fd))
-		err = -errno;
-out:
-	close(fd);
-	free(hdr);
-	return err;
-}
-
-/*
- * Returns 1 if swap on zram0 was set up here (to be undone), 0 if swap was
- * active already, or -1 with @why filled in.
- */
-static int setup_swap(char *dev, size_t devlen, char *why, size_t whylen)
-{
-	unsigned int maj, min;
-	struct stat st;
-	char *text;
-	int err;
-
-	if (swap_active())
-		return 0;
-	if (access(ZRAM_SYS "/disksize", W_OK)) {
-		snprintf(why, whylen, "no active swap and no %s (%s)",
-			 ZRAM_SYS, strerror(errno));
-		return -1;
-	}
-	write_str(ZRAM_SYS "/reset", "1");	/* a left-over size */
-	err = write_str(ZRAM_SYS "/disksize", ZRAM_SIZE);
-	if (err) {
-		snprintf(why, whylen, "zram0 disksize: %s", strerror(-err));
-		return -1;
-	}
-	snprintf(dev, devlen, "/dev/zram0");
-	if (stat(dev, &st) || !S_ISBLK(st.st_mode)) {
-		text = read_file(ZRAM_SYS "/dev", NULL);
-		snprintf(dev, devlen, "/tmp/proc-maps-trust-zram0");
-		unlink(dev);
-		if (!text || sscanf(text, "%u:%u", &maj, &min) != 2 ||
-		    mknod(dev, S_IFBLK | 0600, makedev(maj, min))) {
-			snprintf(why, whylen, "no device node for zram0");
-			free(text);
-			goto reset;
-		}
-		free(text);
-	}
-	err = write_swap_header(dev);
-	if (err) {
-		snprintf(why, whylen, "swap header on %s: %s", dev,
-			 strerror(-err));
-		goto reset;
-	}
-	if (swapon(dev, 0)) {
-		snprintf(why, whylen, "swapon %s: %s", dev, strerror(errno));
-		goto reset;
-	}
-	return 1;
-reset:
-	write_str(ZRAM_SYS "/reset", "1");
-	return -1;
-}
-
-static void teardown_swap(const char *dev)
-{
-	swapoff(dev);
-	write_str(ZRAM_SYS "/reset", "1");
-	if (strcmp(dev, "/dev/zram0"))
-		unlink(dev);
 }
 
 /* Whether the page at @addr is swapped out, from /proc/self/pagemap. */

@@ -23,6 +23,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1010,6 +1011,315 @@ TEST(read_cost_is_bounded)
 	free(text);
 	close(fd);
 	reap(pid);
+}
+
+/*
+ * Two VMAs that share one PTE table.  What each maps of it is counted
+ * entry by entry once, and what the entries below the index where they
+ * meet count is left in the table (ptdesc->pt_rss_part) for the next
+ * reader of either VMA, until the table's counts change.
+ */
+#define TABLE_PAGES	(HPAGE_SZ / PAGE_SZ)
+
+/*
+ * A 2 MiB-aligned window holding two VMAs only, [0, @split) and [@split,
+ * TABLE_PAGES) in pages, kept apart by their flags.  NULL if mmap() fails.
+ */
+static char *shared_table(unsigned long split)
+{
+	char *p = mmap(NULL, 2 * HPAGE_SZ, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *t;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	t = (char *)(((unsigned long)p + HPAGE_SZ - 1) & ~(HPAGE_SZ - 1));
+	if (t > p)
+		munmap(p, t - p);
+	munmap(t + HPAGE_SZ, p + 2 * HPAGE_SZ - (t + HPAGE_SZ));
+	madvise(t, split * PAGE_SZ, MADV_NOHUGEPAGE);
+	madvise(t + split * PAGE_SZ, HPAGE_SZ - split * PAGE_SZ, MADV_DONTDUMP);
+	return t;
+}
+
+/*
+ * Every VMA of the window @t, queried twice (PROCMAP_QUERY_VMA_RSS), against
+ * what pagemap says of its pages: present (all written, so anonymous) and
+ * swapped.  Returns the number of answers that differ, logged if @log.
+ */
+static int window_pass(struct __test_metadata *_metadata, int maps,
+		       int pagemap, char *t, const char *step, bool log)
+{
+	static uint64_t pm[TABLE_PAGES];
+	unsigned long addr = (unsigned long)t, end = addr + HPAGE_SZ, i, first;
+	unsigned long present, swapped;
+	struct procmap_query q;
+	int bad = 0, again;
+
+	if (pread(pagemap, pm, sizeof(pm), addr / PAGE_SZ * 8) != sizeof(pm)) {
+		TH_LOG("%s: pagemap: %s", step, strerror(errno));
+		return 1;
+	}
+	while (addr < end) {
+		if (query_rss(maps, addr, &q)) {
+			TH_LOG("%s: no VMA at or after %lx", step, addr);
+			return bad + 1;
+		}
+		if (q.vma_start >= end)
+			break;
+		if (q.vma_start < (unsigned long)t || q.vma_end > end) {
+			TH_LOG("%s: VMA %llx-%llx reaches out of the window %p",
+			       step, q.vma_start, q.vma_end, t);
+			return bad + 1;
+		}
+		addr = q.vma_start;	/* after a hole */
+		present = swapped = 0;
+		first = (addr - (unsigned long)t) / PAGE_SZ;
+		for (i = first; i < (q.vma_end - (unsigned long)t) / PAGE_SZ; i++) {
+			present += pm[i] >> 63;
+			swapped += (pm[i] >> 62) & 1;
+		}
+		for (again = 0; again < 2; again++) {
+			if (again && query_rss(maps, addr, &q))
+				return bad + 1;
+			if (q.rss_anon == present * PAGE_SZ &&
+			    q.swap == swapped * PAGE_SZ && !q.rss_file &&
+			    !q.rss_shmem)
+				continue;
+			bad++;
+			if (log)
+				TH_LOG("%s: pages %lu-%lu, query %d: anon %llu swap %llu file %llu shmem %llu, pagemap: %lu present, %lu swapped",
+				       step, first,
+				       first + (unsigned long)(q.vma_end - addr) / PAGE_SZ,
+				       again, q.rss_anon / PAGE_SZ,
+				       q.swap / PAGE_SZ, q.rss_file / PAGE_SZ,
+				       q.rss_shmem / PAGE_SZ, present, swapped);
+		}
+		addr = q.vma_end;
+	}
+	return bad;
+}
+
+/*
+ * window_pass(), again if it differed: a page that reclaim or compaction
+ * moved between the pagemap read and the queries (pagemap shows a migration
+ * entry as swapped, the counts as what it maps) differs once, not twice.
+ * With @verify, the kernel's verifier checks every table's counts and
+ * notes too.
+ */
+static int window_mismatches(struct __test_metadata *_metadata, int maps,
+			     int pagemap, char *t, const char *step,
+			     bool verify)
+{
+	int bad = window_pass(_metadata, maps, pagemap, t, step, false);
+
+	if (bad)
+		bad = window_pass(_metadata, maps, pagemap, t, step, true);
+	if (verify && vma_rss_verify(getpid())) {
+		TH_LOG("%s: the verifier found counts that differ", step);
+		bad++;
+	}
+	return bad;
+}
+
+/* Whether the page at @p is present, from pagemap. */
+static bool page_present(int pagemap, const char *p)
+{
+	uint64_t e = 0;
+
+	if (pread(pagemap, &e, 8, (unsigned long)p / PAGE_SZ * 8) != 8)
+		return false;
+	return e >> 63;
+}
+
+/*
+ * Change either part of the window in every way that changes counts
+ * (faults, zaps, swap-out and in, a populated page moved across the index
+ * where the parts meet and back) and some that change only VMAs (a split
+ * and merge inside a part), counting the answers that disagree with
+ * pagemap after each step (and the verifier's findings, if @verify).
+ * Each part has at least 48 pages.  *@swapped: whether a page was seen
+ * swapped out.
+ */
+static int shared_table_steps(struct __test_metadata *_metadata, char *t,
+			      unsigned long split, bool verify, bool *swapped)
+{
+	int maps = open("/proc/self/maps", O_RDONLY);
+	int pagemap = open("/proc/self/pagemap", O_RDONLY);
+	char *a = t, *b = t + split * PAGE_SZ, *moved;
+	unsigned long i;
+	int bad = 1;
+
+	*swapped = false;
+	if (maps < 0 || pagemap < 0)
+		goto out;
+	bad = 0;
+#define STEP(name) \
+	(bad += window_mismatches(_metadata, maps, pagemap, t, name, verify))
+	touch(a, split * PAGE_SZ);
+	for (i = split; i < TABLE_PAGES; i += 3)
+		t[i * PAGE_SZ] = 1;
+	STEP("touched");
+	touch(b, (TABLE_PAGES - split) * PAGE_SZ);
+	STEP("faults above");
+	madvise(a + PAGE_SZ, 7 * PAGE_SZ, MADV_DONTNEED);
+	STEP("zaps below");
+	a[3 * PAGE_SZ] = 2;
+	STEP("fault below");
+	madvise(b + 4 * PAGE_SZ, 16 * PAGE_SZ, MADV_DONTNEED);
+	STEP("zaps above");
+	/* Swap-out above and below, where there is swap, then in again. */
+	madvise(b + 32 * PAGE_SZ, 8 * PAGE_SZ, MADV_PAGEOUT);
+	madvise(a + 16 * PAGE_SZ, 8 * PAGE_SZ, MADV_PAGEOUT);
+	for (i = 0; i < TABLE_PAGES; i++) {
+		uint64_t e;
+
+		if (pread(pagemap, &e, 8, ((unsigned long)t / PAGE_SZ + i) * 8) == 8)
+			*swapped |= (e >> 62) & 1;
+	}
+	STEP("paged out");
+	b[33 * PAGE_SZ] += 1;
+	a[17 * PAGE_SZ] += 1;
+	STEP("swapped in");
+	/*
+	 * A populated page moves from below to a zapped page above, within
+	 * the table: no count of the table changes, but each part's does.
+	 */
+	moved = mremap(a + 3 * PAGE_SZ, PAGE_SZ, PAGE_SZ,
+		       MREMAP_MAYMOVE | MREMAP_FIXED, b + 6 * PAGE_SZ);
+	if (moved == MAP_FAILED || !page_present(pagemap, moved)) {
+		TH_LOG("mremap within the table: %s", strerror(errno));
+		bad++;
+		goto out;
+	}
+	STEP("moved up");
+	if (mremap(moved, PAGE_SZ, PAGE_SZ, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   a + 3 * PAGE_SZ) == MAP_FAILED ||
+	    !page_present(pagemap, a + 3 * PAGE_SZ)) {
+		TH_LOG("mremap back: %s", strerror(errno));
+		bad++;
+		goto out;
+	}
+	STEP("moved back");
+	/* Fill the hole the move left above: the two VMAs again. */
+	if (mmap(b + 6 * PAGE_SZ, PAGE_SZ, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED) {
+		bad++;
+		goto out;
+	}
+	madvise(b + 6 * PAGE_SZ, PAGE_SZ, MADV_DONTDUMP);
+	STEP("refilled");
+	/* Split and merge above: VMAs change, counts do not. */
+	mprotect(b + 10 * PAGE_SZ, PAGE_SZ, PROT_READ);
+	STEP("split above");
+	mprotect(b + 10 * PAGE_SZ, PAGE_SZ, PROT_READ | PROT_WRITE);
+	STEP("merged above");
+#undef STEP
+out:
+	if (maps >= 0)
+		close(maps);
+	if (pagemap >= 0)
+		close(pagemap);
+	return bad;
+}
+
+/* Whether the kernel counts parts (CONFIG_PER_VMA_RSS, CONFIG_DEBUG_VM). */
+static bool have_parts(void)
+{
+	return !access(VMA_RSS_DIR "/verify", W_OK) &&
+	       stat_value("parts_counted ") >= 0;
+}
+
+TEST(shared_table_parts)
+{
+	unsigned long splits[] = { 48, 256, 333, TABLE_PAGES - 48 };
+	unsigned long edges[] = { 1, TABLE_PAGES - 1 };
+	bool swapped = false, any_swap = false;
+	long counted, known;
+	int maps, pagemap, swap;
+	char dev[64], why[128];
+	unsigned int i;
+	char *t;
+
+	if (!have_parts())
+		SKIP(return, "no %s/stats parts_counted (CONFIG_PER_VMA_RSS and CONFIG_DEBUG_VM)",
+		     VMA_RSS_DIR);
+	counted = stat_value("parts_counted ");
+	known = stat_value("parts_known ");
+	swap = setup_swap(dev, sizeof(dev), why, sizeof(why));
+	if (swap < 0)
+		TH_LOG("no swap: %s", why);
+	for (i = 0; i < sizeof(splits) / sizeof(splits[0]); i++) {
+		t = shared_table(splits[i]);
+		ASSERT_NE(NULL, t);
+		EXPECT_EQ(0, shared_table_steps(_metadata, t, splits[i], true,
+						&swapped))
+			TH_LOG("split at page %lu", splits[i]);
+		any_swap |= swapped;
+		munmap(t, HPAGE_SZ);
+	}
+	if (swap > 0)
+		teardown_swap(dev);
+	/* Swap there was: then the steps used it. */
+	if (swap >= 0)
+		EXPECT_TRUE(any_swap);
+	/* One-page parts: the first and the last index of the table. */
+	maps = open("/proc/self/maps", O_RDONLY);
+	pagemap = open("/proc/self/pagemap", O_RDONLY);
+	ASSERT_LE(0, maps);
+	ASSERT_LE(0, pagemap);
+	for (i = 0; i < 2; i++) {
+		t = shared_table(edges[i]);
+		ASSERT_NE(NULL, t);
+		touch(t, HPAGE_SZ);
+		EXPECT_EQ(0, window_mismatches(_metadata, maps, pagemap, t,
+					       "edge", true));
+		madvise(t + HPAGE_SZ / 2, PAGE_SZ, MADV_DONTNEED);
+		EXPECT_EQ(0, window_mismatches(_metadata, maps, pagemap, t,
+					       "edge zap", true));
+		t[HPAGE_SZ / 2] = 1;
+		EXPECT_EQ(0, window_mismatches(_metadata, maps, pagemap, t,
+					       "edge fault", true));
+		munmap(t, HPAGE_SZ);
+	}
+	close(maps);
+	close(pagemap);
+	/* Parts were counted, and known to the reads after. */
+	counted = stat_value("parts_counted ") - counted;
+	known = stat_value("parts_known ") - known;
+	EXPECT_LT(10, counted);
+	EXPECT_LT(counted, known);
+}
+
+/*
+ * The same steps with the writers made to keep what a table's part counted
+ * (debugfs vma_rss/part_keep, a bug on purpose): the answers are wrong, and
+ * the steps above see it.  The steps run in a child, so that the knob is
+ * set back whatever becomes of them.
+ */
+TEST(shared_table_parts_kept_are_wrong)
+{
+	int status, bad;
+	bool swapped;
+	pid_t pid;
+	char *t;
+
+	if (!have_parts() || access(VMA_RSS_DIR "/part_keep", W_OK))
+		SKIP(return, "no %s/part_keep", VMA_RSS_DIR);
+	ASSERT_EQ(0, set_knob("part_keep", "Y"));
+	pid = fork();
+	if (!pid) {
+		t = shared_table(333);
+		if (!t)
+			_exit(255);
+		bad = shared_table_steps(_metadata, t, 333, false, &swapped);
+		_exit(bad > 100 ? 100 : bad);
+	}
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, set_knob("part_keep", "N"));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_NE(255, WEXITSTATUS(status));
+	EXPECT_LT(5, WEXITSTATUS(status));
 }
 
 TEST_HARNESS_MAIN

@@ -701,15 +701,6 @@ static unsigned long vma_inode(const char *header)
 	return ino;
 }
 
-static bool swap_active(void)
-{
-	char *s = read_file("/proc/swaps", NULL);
-	bool active = s && strchr(s, '\n') && strchr(s, '\n')[1];
-
-	free(s);
-	return active;
-}
-
 static long status_kb(const char *text, const char *name)
 {
 	char key[64];
