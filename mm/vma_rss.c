@@ -167,10 +167,11 @@ static inline unsigned long pt_rss_part_get(unsigned long part, int member)
  *
  * Return: false if there was no page table to look at (anymore).
  */
-static bool vma_rss_count_part(struct vm_area_struct *vma, pmd_t *pmd,
-			       unsigned long addr, unsigned long end,
-			       bool anon, struct vma_rss_count *count,
-			       long *budget)
+static noinline bool vma_rss_count_part(struct vm_area_struct *vma,
+					pmd_t *pmd, unsigned long addr,
+					unsigned long end, bool anon,
+					struct vma_rss_count *count,
+					long *budget)
 {
 	unsigned int first = pte_index(addr), split = first ?: pte_index(end);
 	struct vma_rss_count part = {};
@@ -279,7 +280,8 @@ static void vma_rss_walk_range(struct vm_area_struct *vma, unsigned long start,
  * Return: false if @pmd holds no PTE table (none, a huge PMD, a migration
  * entry, or a bad one).
  */
-static bool vma_rss_table_counts(pmd_t *pmd, unsigned long *pt_rss)
+static __always_inline bool vma_rss_table_counts(pmd_t *pmd,
+						 unsigned long *pt_rss)
 {
 	bool found = false;
 	pmd_t pmdval;
@@ -385,16 +387,23 @@ static int vma_rss_sum_pmd(struct vma_rss_sum_state *st, pmd_t *pmd,
 			   unsigned long addr, unsigned long next)
 {
 	int tries = 0;
+	bool done;
 
 	for (;;) {
 		if (pmd_none(pmdp_get_lockless(pmd)))
 			return 0;
 		if (next - addr != PMD_SIZE && vma_rss_table_empty(pmd))
 			return 0;
-		if (next - addr == PMD_SIZE ?
-		    vma_rss_sum_table(st->vma, pmd, addr, st->count) :
-		    vma_rss_count_part(st->vma, pmd, addr, next, st->anon,
-				       st->count, st->budget))
+		if (next - addr == PMD_SIZE)
+			done = vma_rss_sum_table(st->vma, pmd, addr, st->count);
+		else if (!(addr & ~PMD_MASK) || !(next & ~PMD_MASK))
+			done = vma_rss_count_part(st->vma, pmd, addr, next,
+						  st->anon, st->count,
+						  st->budget);
+		else	/* between two neighbours */
+			done = vma_rss_count_pmd_range(st->vma, pmd, addr, next,
+						       st->anon, st->count);
+		if (done)
 			return 0;
 		/*
 		 * The PMD changed as it was looked at (a table khugepaged

@@ -107,10 +107,9 @@ static inline bool vma_rss_anon_only(struct vm_area_struct *vma)
  * vma_rss_count_pte(), without looking up the page of a present entry when
  * @anon says @vma is vma_rss_anon_only() (for loops that test that once).
  */
-static inline void vma_rss_count_pte_fast(struct vma_rss_count *count,
-					  struct vm_area_struct *vma,
-					  unsigned long addr, pte_t pte,
-					  bool anon)
+static __always_inline void
+vma_rss_count_pte_fast(struct vma_rss_count *count, struct vm_area_struct *vma,
+		       unsigned long addr, pte_t pte, bool anon)
 {
 	if (anon && pte_present(pte)) {
 #ifdef CONFIG_ARCH_HAS_PTE_SPECIAL
@@ -192,10 +191,9 @@ static inline bool vma_rss_anon_only(struct vm_area_struct *vma)
 	return false;
 }
 
-static inline void vma_rss_count_pte_fast(struct vma_rss_count *count,
-					  struct vm_area_struct *vma,
-					  unsigned long addr, pte_t pte,
-					  bool anon)
+static __always_inline void
+vma_rss_count_pte_fast(struct vma_rss_count *count, struct vm_area_struct *vma,
+		       unsigned long addr, pte_t pte, bool anon)
 {
 }
 #endif /* CONFIG_PER_VMA_RSS */
