@@ -159,9 +159,12 @@ static inline unsigned long pt_rss_part_get(unsigned long part, int member)
  * count and stays in its part; entries that move within the table (mremap,
  * UFFDIO_MOVE) change its counts twice.  So the part's second read costs
  * one look, not one per entry, where the VMAs meet in a populated table.
- * A part between two neighbours (two indices) is counted entry by entry;
- * so are the parts of a table whose VMAs do not meet (a hole between them)
- * or that holds three VMAs or more, each reader's note replacing the last.
+ * A part between two neighbours (two indices) is counted entry by entry.
+ * A table has one note: a reader replaces a note for another index only if
+ * that index lies inside its own part, where no two VMAs meet any more (a
+ * boundary that moved).  Otherwise it may be where two other VMAs of a
+ * table that holds three or more meet, and the first and the last VMA of
+ * such a table would replace each other's note at every read.
  * @budget, if not NULL, was charged for counting the part: a part known
  * gives that back.
  *
@@ -179,8 +182,9 @@ static noinline bool vma_rss_count_part(struct vm_area_struct *vma,
 	struct ptdesc *ptdesc;
 	spinlock_t *ptl;	/* of the PTE table */
 	pte_t *start, *pte, ptent;
+	unsigned int noted;
 	pmd_t pmdval;
-	bool keep = true;
+	bool keep;
 	int i;
 
 	pmdval = pmdp_get_lockless(pmd);
@@ -193,7 +197,8 @@ static noinline bool vma_rss_count_part(struct vm_area_struct *vma,
 	ptdesc = virt_to_ptdesc(start);
 	pt_rss = ptdesc->pt_rss;
 	have = ptdesc->pt_rss_part;
-	if (have && pt_rss_part_index(have) == split) {
+	noted = pt_rss_part_index(have);
+	if (noted == split) {
 		for (i = 0; i < NR_MM_COUNTERS; i++) {
 			lo = pt_rss_part_get(have, i);
 			count->raw[i] += first ? pt_rss_get(pt_rss, i) - lo : lo;
@@ -209,14 +214,17 @@ static noinline bool vma_rss_count_part(struct vm_area_struct *vma,
 		if (!pte_none(ptent))
 			vma_rss_count_pte_fast(&part, vma, addr, ptent, anon);
 	}
+	keep = !noted || (first ? noted > split : noted < split);
 	have = split;
 	for (i = 0; i < NR_MM_COUNTERS; i++) {
+		count->raw[i] += part.raw[i];
+		if (!keep)
+			continue;
 		lo = first ? pt_rss_get(pt_rss, i) - part.raw[i] : part.raw[i];
 		/* Counts that disagree with the entries: the verifier's. */
 		if (part.raw[i] > pt_rss_get(pt_rss, i) || lo > split)
 			keep = false;
 		have |= (lo & PT_RSS_PART_MASK) << ((i + 1) * PT_RSS_PART_BITS);
-		count->raw[i] += part.raw[i];
 	}
 	if (keep)
 		ptdesc->pt_rss_part = have;
