@@ -201,7 +201,7 @@ BENCH_ONLY ?=
 INSNPROF_OPS := fault munmap split mremap split:1:2 split:256:2 split:256:64 \
 	split:4096:64 mremap_part uffd_move smaps:sparse smaps_rollup:sparse \
 	smaps:dense smaps_rollup:dense maps:sparse query:sparse scan:sparse \
-	smaps_rollup:vmas50000d smaps_rollup:rss1024 smaps:rss1024
+	smaps_rollup:vmas50000d smaps_rollup:rss1024 smaps:rss1024 scan:rss1 scan:rss1024
 bench: deps kernel-bench stock initramfs counter-contention
 	@mkdir -p $(B)/logs/bench bench/results/raw
 	@for k in stock patched; do \

@@ -330,6 +330,10 @@ if insnprof:
         q, mp = insnprof['scan_sparse'][1], insnprof['maps_sparse'][1]
         w(f'| PROCMAP_SCAN with PROCMAP_QUERY_VMA_RSS of every VMA, sparse layout (patched) | | {q:,} | '
           f'{q / mp:.3f} of maps | {q / 10000:,.0f} per VMA (maps: {mp / 10000:,.0f}) | |')
+    if 'scan_rss1' in insnprof and 'scan_rss1024' in insnprof:
+        s1, s1g = insnprof['scan_rss1'][1], insnprof['scan_rss1024'][1]
+        w(f'| PROCMAP_SCAN with PROCMAP_QUERY_VMA_RSS of 100 VMAs holding 1 GiB (patched) | | {s1g:,} | '
+          f'{s1g / s1:.3f} of 1 MiB ({s1:,}) | {(s1g - s1) / 512:+,.1f} per 2 MiB | |')
     w('')
     w('Raw per-function tables: bench/results/raw/insnprof-*.txt.')
     w('')
