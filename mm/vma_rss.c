@@ -78,6 +78,26 @@ static int vma_rss_pmd_member(struct vm_area_struct *vma, pmd_t pmd)
 #endif
 
 /*
+ * Count the entries of [@addr, @end) at @pte, in a PTE table of @vma whose
+ * lock @ptl the caller holds, into @count.
+ */
+static __always_inline void vma_rss_count_ptes(struct vm_area_struct *vma,
+					       pte_t *pte, spinlock_t *ptl,
+					       unsigned long addr,
+					       unsigned long end, bool anon,
+					       struct vma_rss_count *count)
+{
+	pte_t ptent;
+
+	lockdep_assert_held(ptl);
+	for (; addr < end; pte++, addr += PAGE_SIZE) {
+		ptent = ptep_get(pte);
+		if (!pte_none(ptent))
+			vma_rss_count_pte_fast(count, vma, addr, ptent, anon);
+	}
+}
+
+/*
  * Count what @pmd maps of [@addr, @end) in @vma into @count.  @anon: @vma
  * is private anonymous, see vma_rss_anon_only().
  * Return: false if there was no page table to look at (anymore).
@@ -87,7 +107,7 @@ static bool vma_rss_count_pmd_range(struct vm_area_struct *vma, pmd_t *pmd,
 				    bool anon, struct vma_rss_count *count)
 {
 	spinlock_t *ptl;	/* of the PMD, or of the PTE table */
-	pte_t *start, *pte, ptent;
+	pte_t *pte;
 
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
 	ptl = pmd_trans_huge_lock(pmd, vma);
@@ -100,16 +120,11 @@ static bool vma_rss_count_pmd_range(struct vm_area_struct *vma, pmd_t *pmd,
 		return true;
 	}
 #endif
-	start = pte_offset_map_lock(vma->vm_mm, pmd, addr, &ptl);
-	if (!start)
+	pte = pte_offset_map_lock(vma->vm_mm, pmd, addr, &ptl);
+	if (!pte)
 		return false;
-	pte = start;
-	for (; addr < end; pte++, addr += PAGE_SIZE) {
-		ptent = ptep_get(pte);
-		if (!pte_none(ptent))
-			vma_rss_count_pte_fast(count, vma, addr, ptent, anon);
-	}
-	pte_unmap_unlock(start, ptl);
+	vma_rss_count_ptes(vma, pte, ptl, addr, end, anon, count);
+	pte_unmap_unlock(pte, ptl);
 	return true;
 }
 
@@ -166,9 +181,10 @@ static inline unsigned long pt_rss_part_get(unsigned long part, int member)
  * table that holds three or more meet, and the first and the last VMA of
  * such a table would replace each other's note at every read.
  * @budget, if not NULL, was charged for counting the part: a part known
- * gives that back.
+ * gives that back.  The caller found a PTE table at @pmd without its lock
+ * (vma_rss_table_counts()); pte_offset_map_lock() looks again.
  *
- * Return: false if there was no page table to look at (anymore).
+ * Return: false if there was no PTE table to look at (anymore).
  */
 static noinline bool vma_rss_count_part(struct vm_area_struct *vma,
 					pmd_t *pmd, unsigned long addr,
@@ -181,20 +197,17 @@ static noinline bool vma_rss_count_part(struct vm_area_struct *vma,
 	unsigned long pt_rss, have, lo;
 	struct ptdesc *ptdesc;
 	spinlock_t *ptl;	/* of the PTE table */
-	pte_t *start, *pte, ptent;
 	unsigned int noted;
-	pmd_t pmdval;
 	bool keep;
+	pte_t *pte;
 	int i;
 
-	pmdval = pmdp_get_lockless(pmd);
-	if (!PT_RSS_PART_FITS || (first && (end & ~PMD_MASK)) ||
-	    !pmd_present(pmdval) || pmd_leaf(pmdval))
-		return vma_rss_count_pmd_range(vma, pmd, addr, end, anon, count);
-	start = pte_offset_map_lock(vma->vm_mm, pmd, addr, &ptl);
-	if (!start)
+	/* A part at neither edge lies between two indices. */
+	VM_WARN_ON_ONCE(first && (end & ~PMD_MASK));
+	pte = pte_offset_map_lock(vma->vm_mm, pmd, addr, &ptl);
+	if (!pte)
 		return false;
-	ptdesc = virt_to_ptdesc(start);
+	ptdesc = virt_to_ptdesc(pte);
 	pt_rss = ptdesc->pt_rss;
 	have = ptdesc->pt_rss_part;
 	noted = pt_rss_part_index(have);
@@ -203,17 +216,13 @@ static noinline bool vma_rss_count_part(struct vm_area_struct *vma,
 			lo = pt_rss_part_get(have, i);
 			count->raw[i] += first ? pt_rss_get(pt_rss, i) - lo : lo;
 		}
-		pte_unmap_unlock(start, ptl);
+		pte_unmap_unlock(pte, ptl);
 		if (budget)
 			*budget += (end - addr) >> PAGE_SHIFT;
 		vma_rss_count_part_known(true);
 		return true;
 	}
-	for (pte = start; addr < end; pte++, addr += PAGE_SIZE) {
-		ptent = ptep_get(pte);
-		if (!pte_none(ptent))
-			vma_rss_count_pte_fast(&part, vma, addr, ptent, anon);
-	}
+	vma_rss_count_ptes(vma, pte, ptl, addr, end, anon, &part);
 	keep = !noted || (first ? noted > split : noted < split);
 	have = split;
 	for (i = 0; i < NR_MM_COUNTERS; i++) {
@@ -228,7 +237,7 @@ static noinline bool vma_rss_count_part(struct vm_area_struct *vma,
 	}
 	if (keep)
 		ptdesc->pt_rss_part = have;
-	pte_unmap_unlock(start, ptl);
+	pte_unmap_unlock(pte, ptl);
 	vma_rss_count_part_known(false);
 	return true;
 }
@@ -318,29 +327,6 @@ static bool vma_rss_table_empty(pmd_t *pmd)
 }
 
 /*
- * Add the counts of the PTE table at @pmd, which lies wholly inside @vma,
- * or of its huge PMD, to @count.
- * Return: false if the PMD changed under us (look again).
- */
-static bool vma_rss_sum_table(struct vm_area_struct *vma, pmd_t *pmd,
-			      unsigned long addr, struct vma_rss_count *count)
-{
-	unsigned long pt_rss;
-	int i;
-
-	if (!vma_rss_table_counts(pmd, &pt_rss)) {
-		if (pmd_none(pmdp_get_lockless(pmd)))
-			return true;	/* freed meanwhile: nothing there */
-		/* A THP, its migration entry, or not ours to count. */
-		return vma_rss_count_pmd_range(vma, pmd, addr, addr + PMD_SIZE,
-					       vma_rss_anon_only(vma), count);
-	}
-	for (i = 0; i < NR_MM_COUNTERS; i++)
-		count->raw[i] += pt_rss_get(pt_rss, i);
-	return true;
-}
-
-/*
  * Looks at a PMD that keeps changing before a pause (cond_resched()), or
  * before an atomic caller gives up.
  */
@@ -388,6 +374,43 @@ struct vma_rss_sum_state {
 };
 
 /*
+ * Add what the PMD at @pmd maps of [@addr, @next) in the VMA of @st to its
+ * count: all of a PTE table that lies wholly inside the VMA from the
+ * table's counts, and a part of one, which the VMA shares, from its entries
+ * or its note (vma_rss_count_part()).  The table is looked up once without
+ * its lock, for its counts: a part of a table that counts nothing maps
+ * nothing either.
+ * Return: false if the PMD changed under us (look again).
+ */
+static bool vma_rss_sum_table(struct vma_rss_sum_state *st, pmd_t *pmd,
+			      unsigned long addr, unsigned long next)
+{
+	unsigned long pt_rss;
+	int i;
+
+	if (!vma_rss_table_counts(pmd, &pt_rss)) {
+		if (pmd_none(pmdp_get_lockless(pmd)))
+			return true;	/* freed meanwhile: nothing there */
+		/* A THP, its migration entry, or not ours to count. */
+		return vma_rss_count_pmd_range(st->vma, pmd, addr, next,
+					       st->anon, st->count);
+	}
+	if (next - addr == PMD_SIZE) {
+		for (i = 0; i < NR_MM_COUNTERS; i++)
+			st->count->raw[i] += pt_rss_get(pt_rss, i);
+		return true;
+	}
+	if (!pt_rss)
+		return true;
+	if (PT_RSS_PART_FITS && (!(addr & ~PMD_MASK) || !(next & ~PMD_MASK)))
+		return vma_rss_count_part(st->vma, pmd, addr, next, st->anon,
+					  st->count, st->budget);
+	/* Between two neighbours */
+	return vma_rss_count_pmd_range(st->vma, pmd, addr, next, st->anon,
+				       st->count);
+}
+
+/*
  * Sum what the PMD at @pmd maps of [@addr, @next).  Return: 0, or -EAGAIN
  * if the caller cannot sleep and the PMD kept changing.
  */
@@ -400,17 +423,7 @@ static int vma_rss_sum_pmd(struct vma_rss_sum_state *st, pmd_t *pmd,
 	for (;;) {
 		if (pmd_none(pmdp_get_lockless(pmd)))
 			return 0;
-		if (next - addr != PMD_SIZE && vma_rss_table_empty(pmd))
-			return 0;
-		if (next - addr == PMD_SIZE)
-			done = vma_rss_sum_table(st->vma, pmd, addr, st->count);
-		else if (!(addr & ~PMD_MASK) || !(next & ~PMD_MASK))
-			done = vma_rss_count_part(st->vma, pmd, addr, next,
-						  st->anon, st->count,
-						  st->budget);
-		else	/* between two neighbours */
-			done = vma_rss_count_pmd_range(st->vma, pmd, addr, next,
-						       st->anon, st->count);
+		done = vma_rss_sum_table(st, pmd, addr, next);
 		if (done)
 			return 0;
 		/*

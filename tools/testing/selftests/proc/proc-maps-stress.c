@@ -469,19 +469,6 @@ static long slab_active(const char *name)
 	return active;
 }
 
-/* Swap on zram, if the kernel has it and no swap is set up: true if we did. */
-static bool setup_zram_swap(void)
-{
-	char *swaps = read_file("/proc/swaps", NULL);
-	bool have = swaps && strchr(swaps, '\n') != strrchr(swaps, '\n');
-
-	free(swaps);
-	if (have || access("/sys/block/zram0/disksize", W_OK))
-		return false;
-	return !system("echo 96M > /sys/block/zram0/disksize && mkswap /dev/zram0 >/dev/null && "
-		       "swapon /dev/zram0");
-}
-
 FIXTURE(stress) {};
 FIXTURE_SETUP(stress) {}
 FIXTURE_TEARDOWN(stress) {}
@@ -498,7 +485,9 @@ TEST_F_TIMEOUT(stress, storm, 7200)
 	struct timespec ts;
 	double end;
 	char c;
-	bool swap = setup_zram_swap();
+	char swapdev[64], why[128];
+	/* Swap on zram if none is set up and the kernel has it: 1 if so */
+	int swap = setup_swap(swapdev, sizeof(swapdev), why, sizeof(why));
 
 	system("echo 1 > /sys/kernel/mm/ksm/run 2>/dev/null; "
 	       "echo 0 > /sys/kernel/mm/ksm/sleep_millisecs 2>/dev/null; "
@@ -539,7 +528,7 @@ TEST_F_TIMEOUT(stress, storm, 7200)
 	ASSERT_EQ('q', c);
 
 	TH_LOG("%d s, swap %s: reads %lu+%lu+%lu, VMA ops %lu, faults %lu, forks %lu, uffd copies %lu, rss verifies %lu",
-	       seconds, swap ? "on" : "off", sh->reads[0], sh->reads[1], sh->reads[2],
+	       seconds, swap >= 0 ? "on" : why, sh->reads[0], sh->reads[1], sh->reads[2],
 	       sh->vma_ops, sh->faults, sh->forks, sh->uffd_copies, sh->verifies);
 	ASSERT_EQ(0, sh->failed) TH_LOG("%s", sh->failure);
 
@@ -565,8 +554,8 @@ TEST_F_TIMEOUT(stress, storm, 7200)
 	}
 	kill(pid, SIGKILL);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	if (swap)
-		system("swapoff /dev/zram0 && echo 1 > /sys/block/zram0/reset");
+	if (swap > 0)
+		teardown_swap(swapdev);
 
 	/*
 	 * No VMA leaked: both per-VMA caches are back to where they were.

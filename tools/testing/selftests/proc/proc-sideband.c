@@ -45,15 +45,9 @@
 static int set_knob(const char *name, const char *value)
 {
 	char path[128];
-	int fd, ok;
 
 	snprintf(path, sizeof(path), "%s/%s", VMA_RSS_DIR, name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	ok = write(fd, value, strlen(value)) == (ssize_t)strlen(value);
-	close(fd);
-	return ok ? 0 : -errno;
+	return write_str(path, value);
 }
 
 static int set_skip(int on)
@@ -75,12 +69,13 @@ static long stat_value(const char *name)
 	return v;
 }
 
-static void require_sideband(struct __test_metadata *_metadata)
-{
-	if (access(VMA_RSS_DIR "/verify", W_OK))
-		SKIP(return, "no %s/verify (kernel without CONFIG_PER_VMA_RSS and CONFIG_DEBUG_VM, or no debugfs)",
-		     VMA_RSS_DIR);
-}
+/* In a test's body: skip it (return) on a kernel without the verifier. */
+#define REQUIRE_SIDEBAND()						\
+	do {								\
+		if (access(VMA_RSS_DIR "/verify", W_OK))		\
+			SKIP(return, "no %s/verify (kernel without CONFIG_PER_VMA_RSS and CONFIG_DEBUG_VM, or no debugfs)", \
+			     VMA_RSS_DIR);				\
+	} while (0)
 
 static void touch(char *p, size_t len)
 {
@@ -98,7 +93,7 @@ TEST(kinds)
 	pid_t child;
 	int status;
 
-	require_sideband(_metadata);
+	REQUIRE_SIDEBAND();
 	ASSERT_EQ(0, vma_rss_verify(getpid()));
 
 	a = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -198,7 +193,7 @@ TEST(moves_and_splits)
 	int fd;
 	char path[] = "/tmp/sideband-XXXXXX";
 
-	require_sideband(_metadata);
+	REQUIRE_SIDEBAND();
 	/* Free, known destinations: parts of a PROT_NONE reservation. */
 	hole = mmap(NULL, 32 * len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, hole);
@@ -367,7 +362,7 @@ TEST(storm)
 	int verifies = 0, forks = 0, err = 0;
 	time_t end;
 
-	require_sideband(_metadata);
+	REQUIRE_SIDEBAND();
 	TH_LOG("seed %u (STORM_SEED=%u replays it), %d s", seed, seed, secs);
 	storm_mem = open("/proc/self/mem", O_RDWR);
 	ASSERT_LE(0, storm_mem);
@@ -515,7 +510,7 @@ TEST(query_matches_smaps)
 	char path[64], *text;
 	int fd, n, i, thp = 0;
 
-	require_sideband(_metadata);
+	REQUIRE_SIDEBAND();
 	ASSERT_LT(0, pid);
 	fd = open_maps(pid);
 	ASSERT_LE(0, fd);
@@ -560,7 +555,7 @@ TEST(query_walks_nothing)
 	int fd, n = 0;
 	char path[64], *text;
 
-	require_sideband(_metadata);
+	REQUIRE_SIDEBAND();
 	ASSERT_LT(0, pid);
 	fd = open_maps(pid);
 	ASSERT_LE(0, fd);
@@ -595,7 +590,7 @@ TEST(query_bad_input)
 	pid_t pid;
 	int fd;
 
-	require_sideband(_metadata);
+	REQUIRE_SIDEBAND();
 	fd = open("/proc/self/maps", O_RDONLY);
 	ASSERT_LE(0, fd);
 	/* The flag needs the full struct; below the first fields: EINVAL. */
