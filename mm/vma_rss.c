@@ -182,7 +182,8 @@ static inline unsigned long pt_rss_part_get(unsigned long part, int member)
  * such a table would replace each other's note at every read.
  * @budget, if not NULL, was charged for counting the part: a part known
  * gives that back.  The caller found a PTE table at @pmd without its lock
- * (vma_rss_table_counts()); pte_offset_map_lock() looks again.
+ * (vma_rss_table_counts()); pte_offset_map_lock() looks again.  Only where
+ * PT_RSS_PART_FITS: the caller checks.
  *
  * Return: false if there was no PTE table to look at (anymore).
  */
@@ -202,8 +203,8 @@ static noinline bool vma_rss_count_part(struct vm_area_struct *vma,
 	pte_t *pte;
 	int i;
 
-	/* A part at neither edge lies between two indices. */
-	VM_WARN_ON_ONCE(first && (end & ~PMD_MASK));
+	/* A note fits; a part at neither edge lies between two indices. */
+	VM_WARN_ON_ONCE(!PT_RSS_PART_FITS || (first && (end & ~PMD_MASK)));
 	pte = pte_offset_map_lock(vma->vm_mm, pmd, addr, &ptl);
 	if (!pte)
 		return false;
@@ -376,14 +377,14 @@ struct vma_rss_sum_state {
 /*
  * Add what the PMD at @pmd maps of [@addr, @next) in the VMA of @st to its
  * count: all of a PTE table that lies wholly inside the VMA from the
- * table's counts, and a part of one, which the VMA shares, from its entries
- * or its note (vma_rss_count_part()).  The table is looked up once without
- * its lock, for its counts: a part of a table that counts nothing maps
- * nothing either.
+ * table's counts, a part of one, which the VMA shares, from its entries or
+ * its note (vma_rss_count_part()), and a huge PMD from its entry.  The
+ * table is looked up once without its lock, for its counts: a part of a
+ * table that counts nothing maps nothing either.
  * Return: false if the PMD changed under us (look again).
  */
-static bool vma_rss_sum_table(struct vma_rss_sum_state *st, pmd_t *pmd,
-			      unsigned long addr, unsigned long next)
+static bool vma_rss_sum_pmd_once(struct vma_rss_sum_state *st, pmd_t *pmd,
+				 unsigned long addr, unsigned long next)
 {
 	unsigned long pt_rss;
 	int i;
@@ -405,7 +406,7 @@ static bool vma_rss_sum_table(struct vma_rss_sum_state *st, pmd_t *pmd,
 	if (PT_RSS_PART_FITS && (!(addr & ~PMD_MASK) || !(next & ~PMD_MASK)))
 		return vma_rss_count_part(st->vma, pmd, addr, next, st->anon,
 					  st->count, st->budget);
-	/* Between two neighbours */
+	/* Between two neighbours. */
 	return vma_rss_count_pmd_range(st->vma, pmd, addr, next, st->anon,
 				       st->count);
 }
@@ -423,13 +424,14 @@ static int vma_rss_sum_pmd(struct vma_rss_sum_state *st, pmd_t *pmd,
 	for (;;) {
 		if (pmd_none(pmdp_get_lockless(pmd)))
 			return 0;
-		done = vma_rss_sum_table(st, pmd, addr, next);
+		done = vma_rss_sum_pmd_once(st, pmd, addr, next);
 		if (done)
 			return 0;
 		/*
 		 * The PMD changed as it was looked at (a table khugepaged
-		 * retracts, which must be empty, or one just faulted in):
-		 * look again.  Only a caller that can sleep insists.
+		 * retracts, which must be empty, one just faulted in, or one
+		 * gone between the lookup of its counts and its lock): look
+		 * again.  Only a caller that can sleep insists.
 		 */
 		if (++tries >= VMA_RSS_PMD_TRIES) {
 			if (st->budget)
