@@ -599,6 +599,51 @@ static int vma_rss_sum_one(void *arg, pmd_t *pmd, unsigned long addr,
 	return vma_rss_sum_pmd(st, pmd, addr, next);
 }
 
+#ifdef CONFIG_DEBUG_VM
+/*
+ * For tests (debugfs vma_rss/anon_unmapped): take every private anonymous
+ * VMA for one that never mapped a page, anon_vma or not (a bug).
+ */
+static bool vma_rss_anon_unmapped __read_mostly;
+
+static inline bool vma_rss_anon_unmapped_all(void)
+{
+	return READ_ONCE(vma_rss_anon_unmapped);
+}
+#else
+static inline bool vma_rss_anon_unmapped_all(void)
+{
+	return false;
+}
+#endif
+
+/*
+ * Whether @vma, held by the caller, maps nothing that the counts count, as
+ * it has never mapped a page: a private anonymous VMA (no PFN or mixed map,
+ * where drivers insert pages of their own) without an anon_vma.  Whatever
+ * maps an anonymous page into a VMA prepares its anon_vma first: the fault
+ * paths (vmf_anon_prepare(), which the per-VMA lock fault falls back from),
+ * UFFDIO_COPY and UFFDIO_MOVE (find_vma_and_prepare_anon()), migrate_vma
+ * (migrate_vma_insert_page()); split, merge, mremap() and fork() pass it
+ * on, and it stays until the VMA is freed.  Without it, a table holds at
+ * most zero-page entries and PTE markers, which are not counted, nor does
+ * smaps count them.  fork() relies on the same and copies no page table of
+ * such a VMA (vma_needs_copy()).
+ *
+ * Read without a lock: a fault may prepare the anon_vma as we look (under
+ * mmap_lock, while we hold the VMA's read lock), and maps its page only
+ * after, so the VMA reads as of before that fault, as a walk that passed
+ * the entry before it was set would.
+ */
+static __always_inline bool vma_rss_never_mapped(struct vm_area_struct *vma)
+{
+	/* First what a VMA that maps anything has: one test, then. */
+	if (READ_ONCE(vma->anon_vma) && !vma_rss_anon_unmapped_all())
+		return false;
+	return vma_is_anonymous(vma) &&
+	       !(vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP));
+}
+
 /* vma_rss_sum() and vma_rss_sum_atomic_near() without the assertions. */
 static int __vma_rss_sum(struct vm_area_struct *vma,
 			 struct vma_rss_count *count, long *budget,
@@ -611,7 +656,7 @@ static int __vma_rss_sum(struct vm_area_struct *vma,
 	int ret;
 
 	memset(count, 0, sizeof(*count));
-	if (is_vm_hugetlb_page(vma))
+	if (is_vm_hugetlb_page(vma) || vma_rss_never_mapped(vma))
 		return 0;
 	ret = vma_rss_walk_pmds(vma->vm_mm, vma->vm_start, vma->vm_end,
 				vma_rss_sum_one, &st, last);
@@ -640,7 +685,8 @@ static void vma_rss_assert_held(struct vm_area_struct *vma)
  * most two tables it shares with its neighbours are counted entry by entry
  * (under their locks), as are huge PMDs.  The cost is one look per PMD of
  * the VMA that exists, plus at most two partial tables, whatever the VMA
- * maps.  Faults and reclaim go on meanwhile, as they do under a page walk:
+ * maps; none for a private anonymous VMA that never mapped a page
+ * (vma_rss_never_mapped()).  Faults and reclaim go on meanwhile, as they do under a page walk:
  * each table is read as of one moment, and an entry that changes kind
  * (swap-out) is seen as one kind or the other, never neither.
  */
@@ -857,6 +903,8 @@ unsigned long vma_rss_next_pmd(struct vm_area_struct *vma, unsigned long start,
 	unsigned long found = end;
 
 	vma_rss_assert_held(vma);
+	if (vma_rss_never_mapped(vma))
+		return end;
 	vma_rss_walk_pmds(vma->vm_mm, start, end, vma_rss_first_pmd, &found,
 			  NULL);
 	return found;
@@ -877,7 +925,8 @@ unsigned long vma_rss_next_pmd(struct vm_area_struct *vma, unsigned long start,
  * What walk_page_range_vma() does for walks with a pmd_entry only, without
  * pte_hole, except that it passes over what a table's rss counts say holds
  * no entry: unmapped upper levels at once, and PTE tables that count
- * nothing, without taking their lock.  So a walker that only counts what
+ * nothing, without taking their lock; and all of a private anonymous VMA
+ * that never mapped a page (vma_rss_never_mapped()).  So a walker that only counts what
  * the rss counts count (smaps: pages, swap, migration and device entries)
  * finds the same, at the cost of one look per PMD that exists plus a walk
  * of the tables that map something.  Hwpoison entries and special pages
@@ -936,6 +985,10 @@ int vma_rss_walk_tables_near(struct vm_area_struct *vma, unsigned long start,
 			end > vma->vm_end);
 	if (!budget)
 		might_sleep();
+	if (vma_rss_never_mapped(vma)) {
+		this_cpu_inc(vma_rss_skipped);
+		return 0;
+	}
 	ret = vma_rss_walk_pmds(vma->vm_mm, start, end, vma_rss_walk_one, &st,
 				last);
 	vma_rss_count_looks(st.looks);
@@ -1180,6 +1233,8 @@ static int __init vma_rss_debugfs_init(void)
 	debugfs_create_file("verify", 0200, dir, NULL, &vma_rss_verify_fops);
 	debugfs_create_u32("move_delay_us", 0600, dir, &vma_rss_move_delay_us);
 	debugfs_create_bool("part_keep", 0600, dir, &pt_rss_part_keep);
+	debugfs_create_bool("anon_unmapped", 0600, dir,
+			    &vma_rss_anon_unmapped);
 	debugfs_create_u32("atomic_fail_every", 0600, dir,
 			   &vma_rss_atomic_fail_every);
 #endif

@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/userfaultfd.h>
 
 #include "../kselftest_harness.h"
 #include "smaps-util.h"
@@ -1315,6 +1316,298 @@ TEST(shared_table_parts_kept_are_wrong)
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_NE(255, WEXITSTATUS(status));
 	EXPECT_LT(5, WEXITSTATUS(status));
+}
+
+/*
+ * A private anonymous VMA that never mapped a page has no anon_vma, and the
+ * counts pass over it without a look at its page tables
+ * (vma_rss_never_mapped()).  The window: 2 MiB, one PTE table, which the
+ * written separators populate, and between them the subjects, which
+ * MADV_DONTDUMP keeps from merging with them:
+ */
+enum {
+	NM_UNTOUCHED,		/* never faulted: 0 */
+	NM_ZERO,		/* read-faulted, zero pages only: 0 */
+	NM_ZAPPED,		/* written, then MADV_DONTNEED: 0, anon_vma */
+	NM_ONE,			/* read-faulted, then one page written: 1 */
+	NM_MOVED,		/* a written VMA mremap()ed here: all */
+	NM_COPIED,		/* UFFDIO_COPY into it, never faulted: all */
+	NM_UFFD_MOVED,		/* UFFDIO_MOVE into it, never faulted: all */
+	NM_SUBJECTS
+};
+
+#define NM_PAGES	16	/* of each subject and separator */
+
+struct never_mapped {
+	char *t;		/* the window */
+	int uffd;		/* 0: UFFDIO_COPY and _MOVE done, else errno */
+	int err;		/* setup: 0, or the line that failed */
+};
+
+static char *nm_subject(char *t, int i)
+{
+	return t + (2 * i + 1) * NM_PAGES * PAGE_SZ;
+}
+
+/* The pages each subject maps after never_mapped_setup() */
+static const unsigned long nm_expect[NM_SUBJECTS] = {
+	0, 0, 0, 1, NM_PAGES, NM_PAGES, NM_PAGES,
+};
+
+/* UFFDIO_COPY into the one subject, UFFDIO_MOVE from @src into the other */
+static int nm_uffd(char *copied, char *moved, char *src)
+{
+	struct uffdio_api api = {
+		.api = UFFD_API, .features = UFFD_FEATURE_MOVE,
+	};
+	struct uffdio_register reg = {
+		.range = { (unsigned long)copied, NM_PAGES * PAGE_SZ },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	struct uffdio_copy copy = {
+		.dst = (unsigned long)copied, .src = (unsigned long)src,
+		.len = NM_PAGES * PAGE_SZ,
+	};
+	struct uffdio_move move = {
+		.dst = (unsigned long)moved, .src = (unsigned long)src,
+		.len = NM_PAGES * PAGE_SZ,
+	};
+	long uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	int err = 0;
+
+	if (uffd < 0)
+		return errno;
+	if (ioctl(uffd, UFFDIO_API, &api) || ioctl(uffd, UFFDIO_REGISTER, &reg))
+		err = errno;
+	reg.range.start = (unsigned long)moved;
+	if (!err && ioctl(uffd, UFFDIO_REGISTER, &reg))
+		err = errno;
+	if (!err && ioctl(uffd, UFFDIO_COPY, &copy))
+		err = errno;
+	if (!err && ioctl(uffd, UFFDIO_MOVE, &move))
+		err = errno;
+	close(uffd);
+	return err;
+}
+
+/* In a child: the window above, then stop.  Reports through @out. */
+static void never_mapped_setup(int out)
+{
+	struct never_mapped nm = { .uffd = ENOSYS };
+	size_t len = NM_PAGES * PAGE_SZ;
+	char *p, *t, *s, *src;
+	int i;
+
+	p = mmap(NULL, 2 * HPAGE_SZ, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	src = mmap(NULL, 2 * len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED || src == MAP_FAILED) {
+		nm.err = __LINE__;
+		goto out;
+	}
+	t = (char *)(((unsigned long)p + HPAGE_SZ - 1) & ~(HPAGE_SZ - 1));
+	nm.t = t;
+	madvise(t, HPAGE_SZ, MADV_NOHUGEPAGE);
+	/* Split first: a VMA split off one with an anon_vma has it too. */
+	for (i = 0; i < NM_SUBJECTS; i++)
+		if (madvise(nm_subject(t, i), len, MADV_DONTDUMP))
+			nm.err = __LINE__;
+	for (i = 0; i <= NM_SUBJECTS; i++)
+		touch(t + 2 * i * len, len);	/* the separators */
+	for (i = 0; i < (int)len; i += PAGE_SZ)
+		(void)*(volatile char *)(nm_subject(t, NM_ZERO) + i);
+	s = nm_subject(t, NM_ZAPPED);
+	touch(s, len);
+	madvise(s, len, MADV_DONTNEED);
+	s = nm_subject(t, NM_ONE);
+	for (i = 0; i < (int)len; i += PAGE_SZ)
+		(void)*(volatile char *)(s + i);
+	s[3 * PAGE_SZ] = 1;
+	/* A written VMA moved onto a never-mapped one */
+	touch(src, 2 * len);
+	madvise(src + len, len, MADV_DONTDUMP);
+	if (mremap(src + len, len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   nm_subject(t, NM_MOVED)) == MAP_FAILED)
+		nm.err = __LINE__;
+	nm.uffd = nm_uffd(nm_subject(t, NM_COPIED),
+			  nm_subject(t, NM_UFFD_MOVED), src);
+out:
+	if (write(out, &nm, sizeof(nm)) != sizeof(nm))
+		_exit(1);
+	raise(SIGSTOP);
+	pause();
+	_exit(0);
+}
+
+/*
+ * The subjects of @pid's window, queried: the number whose rss is not what
+ * they map.  *@looks: the PMDs the queries of the never-mapped ones looked
+ * at.
+ */
+static int never_mapped_wrong(struct __test_metadata *_metadata, pid_t pid,
+			      const struct never_mapped *nm, long *looks)
+{
+	struct procmap_query q;
+	int fd = open_maps(pid), i, bad = 0;
+	long before;
+	char *s;
+
+	if (fd < 0)
+		return NM_SUBJECTS;
+	*looks = 0;
+	for (i = 0; i < NM_SUBJECTS; i++) {
+		if (nm->uffd && (i == NM_COPIED || i == NM_UFFD_MOVED))
+			continue;
+		s = nm_subject(nm->t, i);
+		before = stat_value("pmd_looks ");
+		if (query_rss(fd, (unsigned long)s, &q) ||
+		    q.vma_start != (unsigned long)s ||
+		    q.vma_end != (unsigned long)s + NM_PAGES * PAGE_SZ) {
+			TH_LOG("subject %d: no VMA of its own at %p", i, s);
+			bad++;
+			continue;
+		}
+		if (i == NM_UNTOUCHED || i == NM_ZERO)
+			*looks += stat_value("pmd_looks ") - before;
+		if (q.rss_anon != nm_expect[i] * PAGE_SZ || q.swap ||
+		    q.rss_file || q.rss_shmem) {
+			TH_LOG("subject %d: anon %llu swap %llu file %llu shmem %llu pages, maps %lu",
+			       i, q.rss_anon / PAGE_SZ, q.swap / PAGE_SZ,
+			       q.rss_file / PAGE_SZ, q.rss_shmem / PAGE_SZ,
+			       nm_expect[i]);
+			bad++;
+		}
+	}
+	close(fd);
+	return bad;
+}
+
+static pid_t never_mapped_child(struct never_mapped *nm)
+{
+	int fds[2], status;
+	pid_t pid;
+
+	if (pipe(fds))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		close(fds[0]);
+		never_mapped_setup(fds[1]);
+	}
+	close(fds[1]);
+	if (pid < 0 || read(fds[0], nm, sizeof(*nm)) != sizeof(*nm) ||
+	    waitpid(pid, &status, WUNTRACED) != pid || !WIFSTOPPED(status)) {
+		if (pid > 0)
+			reap(pid);
+		pid = -1;
+	}
+	close(fds[0]);
+	return pid;
+}
+
+TEST(never_mapped_anon)
+{
+	char path[2][64], *text[3] = {};
+	struct never_mapped nm;
+	long looks, skipped, tables;
+	int i;
+	pid_t pid;
+
+	REQUIRE_SIDEBAND();
+	if (stat_value("pmd_looks ") < 0)
+		SKIP(return, "no pmd_looks in %s/stats", VMA_RSS_DIR);
+	pid = never_mapped_child(&nm);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, nm.err) TH_LOG("setup failed at line %d", nm.err);
+	if (nm.uffd)
+		TH_LOG("no UFFDIO_COPY or UFFDIO_MOVE (%s): not checked",
+		       strerror(nm.uffd));
+	/* The query of each subject; those that map nothing take no look. */
+	EXPECT_EQ(0, never_mapped_wrong(_metadata, pid, &nm, &looks));
+	EXPECT_EQ(0, looks);
+	EXPECT_EQ(0, vma_rss_verify(pid));
+	/* smaps and smaps_rollup: the same with the walks' skips off. */
+	snprintf(path[0], sizeof(path[0]), "/proc/%d/smaps", pid);
+	snprintf(path[1], sizeof(path[1]), "/proc/%d/smaps_rollup", pid);
+	for (i = 0; i < 3; i++) {
+		text[i] = read_both(path[0], path[1], i != 1, &skipped, &tables);
+		ASSERT_NE(NULL, text[i]);
+	}
+	ASSERT_EQ(0, set_skip(1));
+	EXPECT_STREQ(text[0], text[1]);
+	EXPECT_STREQ(text[0], text[2]);
+	for (i = 0; i < 3; i++)
+		free(text[i]);
+	reap(pid);
+}
+
+/*
+ * fork() gives the child no anon_vma where the parent had none; the
+ * child's first write prepares one, and the child counts the page there,
+ * the parent not.
+ */
+TEST(never_mapped_anon_fork)
+{
+	char *t = mmap(NULL, 2 * NM_PAGES * PAGE_SZ, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *s = t + NM_PAGES * PAGE_SZ;
+	struct procmap_query q;
+	int fd, status;
+	pid_t pid;
+
+	REQUIRE_SIDEBAND();
+	ASSERT_NE(MAP_FAILED, t);
+	/* Split before the write: no anon_vma for the VMA at @s. */
+	ASSERT_EQ(0, madvise(s, NM_PAGES * PAGE_SZ, MADV_DONTDUMP));
+	touch(t, NM_PAGES * PAGE_SZ);
+	pid = fork();
+	if (!pid) {
+		s[PAGE_SZ] = 1;
+		fd = open("/proc/self/maps", O_RDONLY);
+		if (fd < 0 || query_rss(fd, (unsigned long)s, &q) ||
+		    q.vma_start != (unsigned long)s)
+			_exit(2);
+		_exit(q.rss_anon == PAGE_SZ && !vma_rss_verify(getpid()) ?
+		      0 : 1);
+	}
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	fd = open("/proc/self/maps", O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, query_rss(fd, (unsigned long)s, &q));
+	EXPECT_EQ((unsigned long)s, q.vma_start);
+	EXPECT_EQ(0, q.rss_anon);
+	close(fd);
+	munmap(t, 2 * NM_PAGES * PAGE_SZ);
+}
+
+/*
+ * debugfs vma_rss/anon_unmapped takes every private anonymous VMA for one
+ * that never mapped a page (a bug on purpose): the queries above see it.
+ * (The verifier would too, with a WARN on the console: not asked here.)
+ */
+TEST(never_mapped_anon_all_is_wrong)
+{
+	struct never_mapped nm;
+	int bad;
+	long looks;
+	pid_t pid;
+
+	REQUIRE_SIDEBAND();
+	if (access(VMA_RSS_DIR "/anon_unmapped", W_OK))
+		SKIP(return, "no %s/anon_unmapped", VMA_RSS_DIR);
+	pid = never_mapped_child(&nm);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, nm.err);
+	ASSERT_EQ(0, set_knob("anon_unmapped", "Y"));
+	bad = never_mapped_wrong(_metadata, pid, &nm, &looks);
+	ASSERT_EQ(0, set_knob("anon_unmapped", "N"));
+	reap(pid);
+	/* NM_ONE and NM_MOVED at least, and the uffd ones if they ran */
+	EXPECT_LE(nm.uffd ? 2 : 4, bad);
 }
 
 TEST_HARNESS_MAIN
