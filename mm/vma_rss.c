@@ -619,16 +619,22 @@ static inline bool vma_rss_anon_unmapped_all(void)
 
 /*
  * Whether @vma, held by the caller, maps nothing that the counts count, as
- * it has never mapped a page: a private anonymous VMA (no PFN or mixed map,
- * where drivers insert pages of their own) without an anon_vma.  Whatever
- * maps an anonymous page into a VMA prepares its anon_vma first: the fault
- * paths (vmf_anon_prepare(), which the per-VMA lock fault falls back from),
- * UFFDIO_COPY and UFFDIO_MOVE (find_vma_and_prepare_anon()), migrate_vma
- * (migrate_vma_insert_page()); split, merge, mremap() and fork() pass it
- * on, and it stays until the VMA is freed.  Without it, a table holds at
- * most zero-page entries and PTE markers, which are not counted, nor does
- * smaps count them.  fork() relies on the same and copies no page table of
- * such a VMA (vma_needs_copy()).
+ * it has no page mapped since it last had none: an anonymous VMA (no
+ * ->vm_ops; no PFN or mixed map, where drivers insert pages of their own)
+ * without an anon_vma.  A new anonymous page cannot be mapped without one
+ * (__folio_set_anon() BUGs on it): the faults prepare it first
+ * (vmf_anon_prepare(), which the per-VMA lock fault falls back from), so
+ * do UFFDIO_COPY and UFFDIO_MOVE (find_vma_and_prepare_anon()), migrate_vma
+ * and uprobes, and what moves pages that exist (swap-in, migration, KSM,
+ * swapoff, mremap(), fork()) starts from a VMA that has one.  Split and
+ * merge pass it on.  It goes only with the VMA, or with its entries:
+ * mremap(MREMAP_DONTUNMAP) unlinks it from the source after moving every
+ * entry out, under the VMA's write lock.  A shared VMA without ->vm_ops
+ * maps nothing either (do_anonymous_page() refuses it).  Without an
+ * anon_vma a table holds at most zero-page entries and PTE markers, which
+ * neither the counts nor smaps count.  fork() relies on the same and
+ * copies no page table of such a VMA (vma_needs_copy()), unless uffd-wp
+ * markers must go with it.
  *
  * Read without a lock: a fault may prepare the anon_vma as we look (under
  * mmap_lock, while we hold the VMA's read lock), and maps its page only
@@ -685,10 +691,11 @@ static void vma_rss_assert_held(struct vm_area_struct *vma)
  * most two tables it shares with its neighbours are counted entry by entry
  * (under their locks), as are huge PMDs.  The cost is one look per PMD of
  * the VMA that exists, plus at most two partial tables, whatever the VMA
- * maps; none for a private anonymous VMA that never mapped a page
- * (vma_rss_never_mapped()).  Faults and reclaim go on meanwhile, as they do under a page walk:
- * each table is read as of one moment, and an entry that changes kind
- * (swap-out) is seen as one kind or the other, never neither.
+ * maps; none for an anonymous VMA that never mapped a page
+ * (vma_rss_never_mapped()).  Faults and reclaim go on meanwhile, as they
+ * do under a page walk: each table is read as of one moment, and an entry
+ * that changes kind (swap-out) is seen as one kind or the other, never
+ * neither.
  */
 void vma_rss_sum(struct vm_area_struct *vma, struct vma_rss_count *count)
 {
@@ -925,14 +932,14 @@ unsigned long vma_rss_next_pmd(struct vm_area_struct *vma, unsigned long start,
  * What walk_page_range_vma() does for walks with a pmd_entry only, without
  * pte_hole, except that it passes over what a table's rss counts say holds
  * no entry: unmapped upper levels at once, and PTE tables that count
- * nothing, without taking their lock; and all of a private anonymous VMA
- * that never mapped a page (vma_rss_never_mapped()).  So a walker that only counts what
- * the rss counts count (smaps: pages, swap, migration and device entries)
- * finds the same, at the cost of one look per PMD that exists plus a walk
- * of the tables that map something.  Hwpoison entries and special pages
- * (->find_special_page()), which smaps counts and the counts do not, would
- * be missed in a table that maps nothing else: vma_rss_walk_usable() keeps
- * such mappings to the page walker.
+ * nothing, without taking their lock; and all of an anonymous VMA that
+ * never mapped a page (vma_rss_never_mapped()).  So a walker that only
+ * counts what the rss counts count (smaps: pages, swap, migration and
+ * device entries) finds the same, at the cost of one look per PMD that
+ * exists plus a walk of the tables that map something.  Hwpoison entries
+ * and special pages (->find_special_page()), which smaps counts and the
+ * counts do not, would be missed in a table that maps nothing else:
+ * vma_rss_walk_usable() keeps such mappings to the page walker.
  *
  * Return: 0; -EAGAIN if an atomic caller ran out of budget or a PMD kept
  * changing (four looks in a row), after which @walk->private holds part of
@@ -962,7 +969,9 @@ int vma_rss_walk_tables(struct vm_area_struct *vma, unsigned long start,
  * A range that lies in the same 2 MiB as the last PMD a walk with @last
  * found is walked from that PMD, without a descent from the PGD, if no
  * writer has held mmap_lock since (see vma_rss_last_pmd_covers()).
- * Otherwise @last is set to the last PMD this walk finds.
+ * Otherwise @last is set to the last PMD this walk finds, except for a VMA
+ * that never mapped a page, which is not walked and leaves @last as it was
+ * (still vouched for by its own sequence count and age).
  *
  * Return: as vma_rss_walk_tables().
  */
