@@ -163,6 +163,8 @@ check: deps kernel stock-debug initramfs peer-initramfs
 	$(H)/compare-dump.sh $$ref $(B)/logs/check/dump-patched/results.log "$$label" | tee $(B)/logs/check/compare/dump.tap | grep -E '^(not )?ok '
 	@# mm/vma.c in userspace (tools/testing/vma), from the patched tree.
 	@$(H)/vma-userland.sh $(SRC) $(B)/logs/check/vma/vma.tap
+	@# Every patch checkpatch --strict clean, commit message included.
+	@$(H)/checkpatch-check.sh $(SRC) $(CURDIR) $(B)/logs/check/checkpatch/checkpatch.tap | grep -E '^(not )?ok '
 	@# No ioctl number or struct layout of linux/fs.h that 6.12 has changes.
 	@$(H)/uapi-check.sh $(TARBALL) $(OUT_DEBUG)/usr-headers/include $(B)/logs/check/uapi/uapi.tap | grep -E '^(not )?ok |^# '
 	@# The kernel's own proc and mm selftests: stock and patched debug

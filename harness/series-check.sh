@@ -102,7 +102,7 @@ k=0 broken=
 for p in "${patches[@]}"; do
 	k=$((k + 1)) step=$(printf %02d "$k")
 	i=$((i + 1))
-	if (cd "$src" && ./scripts/checkpatch.pl --strict --no-tree -q "$repo/patches/$p") > "$logs/$step.checkpatch" 2>&1; then
+	if "$h/checkpatch-patch.sh" "$src" "$repo/patches/$p" > "$logs/$step.checkpatch" 2>&1; then
 		echo "ok $i series: checkpatch --strict clean: $p"
 	else
 		echo "not ok $i series: checkpatch --strict: $p"
