@@ -1,0 +1,26 @@
+#!/bin/bash
+# insnprof.sh OPERATION [TOP]
+#
+# Where the instructions of one operation go, stock vs patched: boot each
+# bench kernel under TCG with the insnprof plugin, run bench/profile
+# OPERATION (see bench/profile.c) between the plugin's markers, and print
+# per-function instruction counts sorted by their difference.  Exact
+# counts, not time: what -icount measures, broken down.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+b=/work/main/build
+op=$1 top=${2:-40}
+log=$b/logs/insnprof-o2/${op//[:\/]/_}
+mkdir -p "$log"
+gcc -shared -fPIC -O2 -Wall -o "$b/insnprof.so" "$here/insnprof/insnprof.c"
+for k in stock patched; do
+	out=$b/out-o2
+	[ $k = stock ] && out=$b/stock/out-o2
+	"$here/qemu.sh" -i -t 1800 -m 2G -p "$b/insnprof.so,out=$log/$k.out" \
+		-a "op=$op" "$out/arch/x86/boot/bzImage" "$b/initramfs.cpio.gz" \
+		profile "$log/$k" >/dev/null
+	grep -q "profile $op: done" "$log/$k/results.log" ||
+		{ echo "the $k guest did not run $op" >&2; exit 1; }
+done
+python3 "$here/insnprof/symbolize.py" "$b/stock/out-o2/System.map" "$log/stock.out" \
+	"$b/out-o2/System.map" "$log/patched.out" "$top" | tee "$log/diff.txt"
