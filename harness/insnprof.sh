@@ -6,21 +6,27 @@
 # OPERATION (see bench/profile.c) between the plugin's markers, and print
 # per-function instruction counts sorted by their difference.  Exact
 # counts, not time: what -icount measures, broken down.
+#
+# INSNPROF_OUT=NAME: the kernels of build/NAME and build/stock/NAME instead
+# of the bench ones (out-bench), e.g. out-o2 for a config built beside it;
+# logs go to build/logs/insnprof-NAME/ then.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 b=$here/../build
 op=$1 top=${2:-40}
-log=$b/logs/insnprof/${op//[:\/]/_}
+name=${INSNPROF_OUT:-out-bench}
+patched_out=$b/$name stock_out=$b/stock/$name
+log=$b/logs/insnprof${INSNPROF_OUT:+-$name}/${op//[:\/]/_}
 mkdir -p "$log"
 gcc -shared -fPIC -O2 -Wall -o "$b/insnprof.so" "$here/insnprof/insnprof.c"
 for k in stock patched; do
-	out=$b/out-bench
-	[ $k = stock ] && out=$b/stock/out-bench
+	out=$patched_out
+	[ $k = stock ] && out=$stock_out
 	"$here/qemu.sh" -i -t 1800 -m 2G -p "$b/insnprof.so,out=$log/$k.out" \
 		-a "op=$op" "$out/arch/x86/boot/bzImage" "$b/initramfs.cpio.gz" \
 		profile "$log/$k" >/dev/null
 	grep -q "profile $op: done" "$log/$k/results.log" ||
 		{ echo "the $k guest did not run $op" >&2; exit 1; }
 done
-python3 "$here/insnprof/symbolize.py" "$b/stock/out-bench/System.map" "$log/stock.out" \
-	"$b/out-bench/System.map" "$log/patched.out" "$top" | tee "$log/diff.txt"
+python3 "$here/insnprof/symbolize.py" "$stock_out/System.map" "$log/stock.out" \
+	"$patched_out/System.map" "$log/patched.out" "$top" | tee "$log/diff.txt"
