@@ -601,8 +601,8 @@ static int vma_rss_sum_one(void *arg, pmd_t *pmd, unsigned long addr,
 
 #ifdef CONFIG_DEBUG_VM
 /*
- * For tests (debugfs vma_rss/anon_unmapped): take every private anonymous
- * VMA for one that never mapped a page, anon_vma or not (a bug).
+ * For tests (debugfs vma_rss/anon_unmapped): take every anonymous VMA for
+ * one that never mapped a page, anon_vma or not (a bug).
  */
 static bool vma_rss_anon_unmapped __read_mostly;
 
