@@ -518,22 +518,33 @@ static bool vma_rss_last_pmd_covers(struct mm_struct *mm,
 	return false;
 }
 
+/* What vma_rss_walk_pmds() calls, and how. */
+struct vma_rss_walker {
+	int (*fn)(void *arg, pmd_t *pmd, unsigned long addr,
+		  unsigned long end);
+	bool runs;	/* once per run of PMDs in one table, not per PMD */
+};
+
 /*
  * Descend from the PGD over [@start, @end), skipping what is not mapped at
- * each level and PUD leaves (DAX, PFN maps: never rss), and call @fn for
- * each PMD that exists, so that the cost is one look per PMD, not per 2 MiB
- * of address space.  The caller keeps the VMA, and so its upper tables,
- * from going away.  @last, if not NULL, is the caller's (see struct
- * vma_rss_last_pmd): a range in the 2 MiB of its PMD starts there
- * (vma_rss_last_pmd_covers()), any other sets it to the last PMD @fn took.
- * Return: the first nonzero value @fn returned, or 0.
+ * each level and PUD leaves (DAX, PFN maps: never rss), and call @w->fn for
+ * the PMDs that exist: for each (fn(@arg, pmd, addr, next)), or if
+ * @w->runs, for each run of them in one PMD table (fn(@arg, pmd, addr, end)
+ * looks at the PMDs of [addr, end), pmd and those after it).  So the cost
+ * is one look per PMD, not per 2 MiB of address space.  The caller keeps
+ * the VMA, and so its upper tables, from going away.  @last, if not NULL,
+ * is the caller's (see struct vma_rss_last_pmd): a range in the 2 MiB of
+ * its PMD starts there (vma_rss_last_pmd_covers()), any other sets it to
+ * the last PMD fn took.
+ * Return: the first nonzero value fn returned, or 0.
  */
 static int vma_rss_walk_pmds(struct mm_struct *mm, unsigned long start,
 			     unsigned long end,
-			     int (*fn)(void *arg, pmd_t *pmd,
-				       unsigned long addr, unsigned long next),
-			     void *arg, struct vma_rss_last_pmd *last)
+			     const struct vma_rss_walker *w, void *arg,
+			     struct vma_rss_last_pmd *last)
 {
+	int (*fn)(void *arg, pmd_t *pmd, unsigned long addr,
+		  unsigned long end) = w->fn;
 	unsigned long addr, next, pnext, p4next, pudnext;
 	pgd_t *pgd;
 	p4d_t *p4d;
@@ -563,6 +574,19 @@ static int vma_rss_walk_pmds(struct mm_struct *mm, unsigned long start,
 				    pud_leaf(pudval) || pud_bad(pudval))
 					continue;
 				pmd = pmd_offset(pud, addr);
+				if (w->runs) {
+					ret = fn(arg, pmd, addr, pudnext);
+					if (ret)
+						return ret;
+					if (last) {
+						last->pmd = pmd +
+							pmd_index(pudnext - 1) -
+							pmd_index(addr);
+						last->addr = (pudnext - 1) &
+							     PMD_MASK;
+					}
+					continue;
+				}
 				for (; addr < pudnext; addr = next, pmd++) {
 					next = pmd_addr_end(addr, pudnext);
 					ret = fn(arg, pmd, addr, next);
@@ -579,11 +603,9 @@ static int vma_rss_walk_pmds(struct mm_struct *mm, unsigned long start,
 	return 0;
 }
 
-static int vma_rss_sum_one(void *arg, pmd_t *pmd, unsigned long addr,
-			   unsigned long next)
+static int vma_rss_sum_one(struct vma_rss_sum_state *st, pmd_t *pmd,
+			   unsigned long addr, unsigned long next)
 {
-	struct vma_rss_sum_state *st = arg;
-
 	st->looks++;
 	if (!st->budget) {
 		vma_rss_sum_pmd(st, pmd, addr, next);
@@ -598,6 +620,128 @@ static int vma_rss_sum_one(void *arg, pmd_t *pmd, unsigned long addr,
 		return -EAGAIN;
 	return vma_rss_sum_pmd(st, pmd, addr, next);
 }
+
+/*
+ * The most PTE tables whose counts are added up as they are (one add per
+ * table, PT_RSS_BITS per counter) before they are taken apart: each counter
+ * of a table is at most PTRS_PER_PTE, and no field may carry into the next
+ * (64 tables of 512 entries; 31 of 2048, 7 of 8192).  Also the most PMDs
+ * looked at under one rcu_read_lock(), and between two cond_resched()s.
+ */
+#define VMA_RSS_SUM_BATCH	MIN(64UL, PT_RSS_MASK / PTRS_PER_PTE)
+static_assert(VMA_RSS_SUM_BATCH >= 1 &&
+	      VMA_RSS_SUM_BATCH * PTRS_PER_PTE <= PT_RSS_MASK);
+
+#ifdef CONFIG_DEBUG_VM
+/* PTE tables summed by vma_rss_sum_tables(): tests check that it is used. */
+static atomic_long_t vma_rss_batched_tables;
+
+static inline void vma_rss_count_batched(unsigned long tables)
+{
+	if (tables)
+		atomic_long_add(tables, &vma_rss_batched_tables);
+}
+#else
+static inline void vma_rss_count_batched(unsigned long tables)
+{
+}
+#endif
+
+/*
+ * Add the counts of the PTE tables at @pmd and after it, of [@addr, @end),
+ * which the VMA of @st holds whole (@addr and @end PMD-aligned), to its
+ * count: at most VMA_RSS_SUM_BATCH PMDs, and only as long as each is none or
+ * a PTE table.  *@other is set if it stopped at a PMD that is neither (a
+ * huge PMD, a migration entry, a bad one), which the caller looks at on its
+ * own.  What vma_rss_sum_pmd_once() does for a whole table, without its
+ * function calls and its RCU section per PMD, where a VMA maps GiBs: each
+ * table is read as of one moment, as there.
+ * Return: the number of PMDs looked at and added up (a none PMD adds
+ * nothing); 0 also if an atomic caller's budget is spent, which the
+ * caller's own look then finds.
+ */
+static unsigned long vma_rss_sum_tables(struct vma_rss_sum_state *st,
+					pmd_t *pmd, unsigned long addr,
+					unsigned long end, bool *other)
+{
+	unsigned long n, limit = min((end - addr) >> PMD_SHIFT,
+				     VMA_RSS_SUM_BATCH);
+	unsigned long sum = 0, tables = 0;
+	pmd_t pmdval;
+	int i;
+
+	if (st->budget)
+		limit = min_t(long, limit, max(*st->budget, 0L));
+	rcu_read_lock();
+	for (n = 0; n < limit; n++) {
+		pmdval = pmdp_get_lockless(pmd + n);
+		if (pmd_none(pmdval))
+			continue;
+		if (!pmd_present(pmdval) || pmd_leaf(pmdval) ||
+		    pmd_bad(pmdval)) {
+			*other = true;
+			break;
+		}
+		/* Pairs with the WRITE_ONCE() in pt_rss_store(). */
+		sum += READ_ONCE(page_ptdesc(pmd_page(pmdval))->pt_rss);
+		tables++;
+	}
+	rcu_read_unlock();
+	for (i = 0; i < NR_MM_COUNTERS; i++)
+		st->count->raw[i] += pt_rss_get(sum, i);
+	st->looks += n;
+	if (st->budget)
+		*st->budget -= n;
+	vma_rss_count_batched(tables);
+	return n;
+}
+
+/* Sum what the PMDs at @pmd map of [@addr, @end) into @st's count. */
+static noinline int vma_rss_sum_pmds(struct vma_rss_sum_state *st,
+				     pmd_t *pmd, unsigned long addr,
+				     unsigned long end)
+{
+	bool other = false;
+	unsigned long n, next;
+	int ret;
+
+	while (addr < end) {
+		next = pmd_addr_end(addr, end);
+		if (next - addr == PMD_SIZE && !other) {
+			n = vma_rss_sum_tables(st, pmd, addr, end & PMD_MASK,
+					       &other);
+			if (n) {
+				pmd += n;
+				addr += n << PMD_SHIFT;
+				if (!st->budget)
+					cond_resched();
+				continue;
+			}
+		}
+		/* Not a whole table, or not a table: on its own. */
+		other = false;
+		ret = vma_rss_sum_one(st, pmd, addr, next);
+		if (ret)
+			return ret;
+		pmd++;
+		addr = next;
+	}
+	return 0;
+}
+
+/* Sum what the run of PMDs at @pmd maps of [@addr, @end) into @arg's count. */
+static int vma_rss_sum_run(void *arg, pmd_t *pmd, unsigned long addr,
+			   unsigned long end)
+{
+	/* Most VMAs are small: one PMD, and no loop to set up. */
+	if (pmd_addr_end(addr, end) == end)
+		return vma_rss_sum_one(arg, pmd, addr, end);
+	return vma_rss_sum_pmds(arg, pmd, addr, end);
+}
+
+static const struct vma_rss_walker vma_rss_sum_walker = {
+	.fn = vma_rss_sum_run, .runs = true,
+};
 
 #ifdef CONFIG_DEBUG_VM
 /*
@@ -665,7 +809,7 @@ static int __vma_rss_sum(struct vm_area_struct *vma,
 	if (is_vm_hugetlb_page(vma) || vma_rss_never_mapped(vma))
 		return 0;
 	ret = vma_rss_walk_pmds(vma->vm_mm, vma->vm_start, vma->vm_end,
-				vma_rss_sum_one, &st, last);
+				&vma_rss_sum_walker, &st, last);
 	vma_rss_count_looks(st.looks);
 	return ret;
 }
@@ -880,6 +1024,10 @@ static int vma_rss_walk_one(void *arg, pmd_t *pmd, unsigned long addr,
 	return 0;
 }
 
+static const struct vma_rss_walker vma_rss_walk_walker = {
+	.fn = vma_rss_walk_one,
+};
+
 static int vma_rss_first_pmd(void *arg, pmd_t *pmd, unsigned long addr,
 			     unsigned long next)
 {
@@ -890,6 +1038,10 @@ static int vma_rss_first_pmd(void *arg, pmd_t *pmd, unsigned long addr,
 	*found = addr;
 	return 1;
 }
+
+static const struct vma_rss_walker vma_rss_first_pmd_walker = {
+	.fn = vma_rss_first_pmd,
+};
 
 /**
  * vma_rss_next_pmd - where the next PMD of a range that is not none begins
@@ -912,8 +1064,8 @@ unsigned long vma_rss_next_pmd(struct vm_area_struct *vma, unsigned long start,
 	vma_rss_assert_held(vma);
 	if (vma_rss_never_mapped(vma))
 		return end;
-	vma_rss_walk_pmds(vma->vm_mm, start, end, vma_rss_first_pmd, &found,
-			  NULL);
+	vma_rss_walk_pmds(vma->vm_mm, start, end, &vma_rss_first_pmd_walker,
+			  &found, NULL);
 	return found;
 }
 
@@ -998,8 +1150,8 @@ int vma_rss_walk_tables_near(struct vm_area_struct *vma, unsigned long start,
 		this_cpu_inc(vma_rss_skipped);
 		return 0;
 	}
-	ret = vma_rss_walk_pmds(vma->vm_mm, start, end, vma_rss_walk_one, &st,
-				last);
+	ret = vma_rss_walk_pmds(vma->vm_mm, start, end, &vma_rss_walk_walker,
+				&st, last);
 	vma_rss_count_looks(st.looks);
 	if (!st.walked && !ret)
 		this_cpu_inc(vma_rss_skipped);
@@ -1227,6 +1379,8 @@ static int vma_rss_stats_show(struct seq_file *m, void *v)
 		   atomic_long_read(&vma_rss_part_counted));
 	seq_printf(m, "parts_known %ld\n",
 		   atomic_long_read(&vma_rss_part_known));
+	seq_printf(m, "batched_tables %ld\n",
+		   atomic_long_read(&vma_rss_batched_tables));
 #endif
 	return 0;
 }

@@ -31,6 +31,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -1608,6 +1609,157 @@ TEST(never_mapped_anon_all_is_wrong)
 	reap(pid);
 	/* NM_ONE and NM_MOVED at least, and the uffd ones if they ran */
 	EXPECT_LE(nm.uffd ? 2 : 4, bad);
+}
+
+/*
+ * A VMA with more whole PTE tables than vma_rss_sum() adds up in one batch
+ * (64), with what ends a batch between them: a THP (where THPs are on),
+ * never-touched 2 MiB (none PMDs), a table zapped whole.  It starts and ends
+ * in tables it shares with neighbours that map pages of their own (a
+ * written anonymous VMA before, a shmem VMA after), so that a part counted
+ * as a whole table shows.  The query and the scan of both VMAs (an atomic
+ * caller with a budget; the shmem VMA is summed from the last PMD of the
+ * anonymous one's last run) must give what they map, with one look per
+ * PMD; the verifier must agree with a walk, and the batches must have been
+ * used.  Each table maps its first and last page only, but the THP's.
+ */
+#define WT_TABLES	140	/* whole tables of the anonymous VMA */
+#define WT_THP		70	/* whole, written: a THP where THPs are on */
+#define WT_NONE		100	/* this and the 7 after it: never touched */
+#define WT_ZAPPED	120	/* written, then zapped whole */
+#define WT_SHM_PAGES	64	/* the shmem VMA, in the last table */
+
+static bool wt_untouched(int i)
+{
+	return i >= WT_NONE && i < WT_NONE + 8;
+}
+
+static int wt_scan(int fd, unsigned long start, unsigned long end,
+		   struct procmap_vma *rec, unsigned int nr)
+{
+	struct procmap_scan_arg arg = {
+		.size = sizeof(arg),
+		.flags = PROCMAP_QUERY_VMA_RSS,
+		.start = start,
+		.end = end,
+		.vec = (unsigned long)rec,
+		.vec_len = nr,
+		.rec_size = sizeof(*rec),
+	};
+	int ret = ioctl(fd, PROCMAP_SCAN, &arg);
+
+	return ret < 0 ? -errno : ret;
+}
+
+/* Map @len at @at, in a reservation of this process. */
+static char *wt_map(char *at, size_t len, int flags, int fd)
+{
+	return mmap(at, len, PROT_READ | PROT_WRITE, flags | MAP_FIXED, fd, 0);
+}
+
+/* The growth of @name in the stats since *@v, which is set to it now. */
+static long wt_delta(const char *name, long *v)
+{
+	long now = stat_value(name), d = now - *v;
+
+	*v = now;
+	return now < 0 ? -1 : d;
+}
+
+TEST(whole_tables_in_batches)
+{
+	size_t len = (WT_TABLES + 1) * HPAGE_SZ;
+	size_t area_len = len + 4 * HPAGE_SZ;
+	long batched, looks, near;
+	unsigned long anon = 0;
+	struct procmap_vma rec[2];
+	struct procmap_query q;
+	char *area, *t, *h, *a, *m, *p;
+	int maps, mfd, i;
+
+	REQUIRE_SIDEBAND();
+	if (sysconf(_SC_PAGESIZE) != PAGE_SZ)
+		SKIP(return, "4 KiB pages only");
+	batched = stat_value("batched_tables ");
+	looks = stat_value("pmd_looks ");
+	near = stat_value("near_pmds ");
+	if (batched < 0 || looks < 0 || near < 0)
+		SKIP(return, "no batched_tables, pmd_looks or near_pmds in %s/stats",
+		     VMA_RSS_DIR);
+	area = mmap(NULL, area_len, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	t = (char *)(((unsigned long)area + HPAGE_SZ - 1) & ~(HPAGE_SZ - 1));
+	/* The neighbour before: written, then read-only (no merge). */
+	h = wt_map(t, HPAGE_SZ / 2, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	ASSERT_EQ(t, h);
+	touch(h, HPAGE_SZ / 2);
+	ASSERT_EQ(0, mprotect(h, HPAGE_SZ / 2, PROT_READ));
+	/* Half a table, WT_TABLES whole ones, half a table. */
+	a = wt_map(t + HPAGE_SZ / 2, len, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	ASSERT_EQ(t + HPAGE_SZ / 2, a);
+	/*
+	 * The THP first; then no more, and no khugepaged in this mm (it
+	 * would fill the tables, and take mmap_lock under the scan).
+	 */
+	madvise(a, len, MADV_HUGEPAGE);
+	touch(t + (WT_THP + 1) * HPAGE_SZ, HPAGE_SZ);
+	anon += TABLE_PAGES;
+	ASSERT_EQ(0, prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0));
+	a[0] = 1;
+	a[len - PAGE_SZ] = 1;
+	anon += 2;
+	for (i = 0; i < WT_TABLES; i++) {
+		p = t + (i + 1) * HPAGE_SZ;
+		if (i == WT_THP || wt_untouched(i))
+			continue;
+		if (i == WT_ZAPPED) {
+			touch(p, HPAGE_SZ);
+			ASSERT_EQ(0, madvise(p, HPAGE_SZ, MADV_DONTNEED));
+			continue;
+		}
+		p[0] = 1;
+		p[HPAGE_SZ - PAGE_SZ] = 1;
+		anon += 2;
+	}
+	/* The neighbour after, in the last table: shmem. */
+	mfd = memfd_create("whole_tables", 0);
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, ftruncate(mfd, WT_SHM_PAGES * PAGE_SZ));
+	m = wt_map(a + len, WT_SHM_PAGES * PAGE_SZ, MAP_SHARED, mfd);
+	ASSERT_EQ(a + len, m);
+	touch(m, WT_SHM_PAGES * PAGE_SZ);
+
+	maps = open("/proc/self/maps", O_RDONLY);
+	ASSERT_LE(0, maps);
+	looks = stat_value("pmd_looks ");
+	ASSERT_EQ(0, query_rss(maps, (unsigned long)a, &q));
+	/* Every PMD of the VMA once: the none ones, the THP, both parts. */
+	EXPECT_EQ(WT_TABLES + 2, wt_delta("pmd_looks ", &looks));
+	ASSERT_EQ((unsigned long)a, q.vma_start);
+	ASSERT_EQ((unsigned long)a + len, q.vma_end);
+	EXPECT_EQ(anon, q.rss_anon / PAGE_SZ);
+	EXPECT_EQ(0, q.rss_shmem + q.rss_file + q.swap);
+	/* The tables but the THP, the none ones and the parts. */
+	EXPECT_LE(WT_TABLES - 9, wt_delta("batched_tables ", &batched));
+
+	/* Both VMAs in one scan: the second from the first's last PMD. */
+	looks = stat_value("pmd_looks ");
+	near = stat_value("near_pmds ");
+	ASSERT_EQ(2, wt_scan(maps, (unsigned long)a, (unsigned long)m + 1,
+			     rec, 2));
+	EXPECT_EQ(WT_TABLES + 2 + 1, wt_delta("pmd_looks ", &looks));
+	EXPECT_EQ(1, wt_delta("near_pmds ", &near));
+	EXPECT_EQ((unsigned long)a, rec[0].vma_start);
+	EXPECT_EQ(anon, rec[0].rss_anon / PAGE_SZ);
+	EXPECT_EQ(0, rec[0].rss_shmem + rec[0].rss_file + rec[0].swap);
+	EXPECT_EQ((unsigned long)m, rec[1].vma_start);
+	EXPECT_EQ(WT_SHM_PAGES, rec[1].rss_shmem / PAGE_SZ);
+	EXPECT_EQ(0, rec[1].rss_anon + rec[1].rss_file + rec[1].swap);
+	EXPECT_EQ(0, vma_rss_verify(getpid()));
+	close(maps);
+	close(mfd);
+	munmap(area, area_len);
 }
 
 TEST_HARNESS_MAIN
