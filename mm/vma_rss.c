@@ -534,8 +534,9 @@ struct vma_rss_walker {
  * is one look per PMD, not per 2 MiB of address space.  The caller keeps
  * the VMA, and so its upper tables, from going away.  @last, if not NULL,
  * is the caller's (see struct vma_rss_last_pmd): a range in the 2 MiB of
- * its PMD starts there (vma_rss_last_pmd_covers()), any other sets it to
- * the last PMD fn took.
+ * its PMD starts there (vma_rss_last_pmd_covers(); fn is called for that
+ * one PMD, a run of one if @w->runs), any other sets it to the last PMD
+ * fn took (the last of its run, if @w->runs).
  * Return: the first nonzero value fn returned, or 0.
  */
 static int vma_rss_walk_pmds(struct mm_struct *mm, unsigned long start,
@@ -641,8 +642,25 @@ static inline void vma_rss_count_batched(unsigned long tables)
 	if (tables)
 		atomic_long_add(tables, &vma_rss_batched_tables);
 }
+
+/*
+ * Counts that went wrong (below zero, say) would carry into the next
+ * counter in a batch's sum, and the verifier would blame that one: say
+ * which table it was.
+ */
+static inline void vma_rss_check_batched(unsigned long pt_rss)
+{
+	int i;
+
+	for (i = 0; i < NR_MM_COUNTERS; i++)
+		VM_WARN_ON_ONCE(pt_rss_get(pt_rss, i) > PTRS_PER_PTE);
+}
 #else
 static inline void vma_rss_count_batched(unsigned long tables)
+{
+}
+
+static inline void vma_rss_check_batched(unsigned long pt_rss)
 {
 }
 #endif
@@ -666,12 +684,15 @@ static unsigned long vma_rss_sum_tables(struct vma_rss_sum_state *st,
 {
 	unsigned long n, limit = min((end - addr) >> PMD_SHIFT,
 				     VMA_RSS_SUM_BATCH);
-	unsigned long sum = 0, tables = 0;
+	unsigned long sum = 0, tables = 0, pt_rss;
 	pmd_t pmdval;
 	int i;
 
-	if (st->budget)
+	if (st->budget) {
 		limit = min_t(long, limit, max(*st->budget, 0L));
+		if (!limit)
+			return 0;
+	}
 	rcu_read_lock();
 	for (n = 0; n < limit; n++) {
 		pmdval = pmdp_get_lockless(pmd + n);
@@ -683,7 +704,9 @@ static unsigned long vma_rss_sum_tables(struct vma_rss_sum_state *st,
 			break;
 		}
 		/* Pairs with the WRITE_ONCE() in pt_rss_store(). */
-		sum += READ_ONCE(page_ptdesc(pmd_page(pmdval))->pt_rss);
+		pt_rss = READ_ONCE(page_ptdesc(pmd_page(pmdval))->pt_rss);
+		vma_rss_check_batched(pt_rss);
+		sum += pt_rss;
 		tables++;
 	}
 	rcu_read_unlock();
@@ -696,7 +719,10 @@ static unsigned long vma_rss_sum_tables(struct vma_rss_sum_state *st,
 	return n;
 }
 
-/* Sum what the PMDs at @pmd map of [@addr, @end) into @st's count. */
+/*
+ * Sum what the PMDs at @pmd map of [@addr, @end) into @st's count.  Not
+ * inlined: vma_rss_sum_run() stays small for the one-PMD runs of small VMAs.
+ */
 static noinline int vma_rss_sum_pmds(struct vma_rss_sum_state *st,
 				     pmd_t *pmd, unsigned long addr,
 				     unsigned long end)
