@@ -290,27 +290,48 @@ static void vma_rss_walk_range(struct vm_area_struct *vma, unsigned long start,
 #endif
 
 /*
+ * If @pmdval, read without a lock under the caller's rcu_read_lock(), holds
+ * a PTE table, read its counts into *@pt_rss.  RCU keeps a table that
+ * khugepaged retracts meanwhile (it maps nothing by then).
+ * Return: false if it holds none (none, a huge PMD, a migration entry, or a
+ * bad one).
+ */
+static __always_inline bool vma_rss_pmd_table_counts(pmd_t pmdval,
+						     unsigned long *pt_rss)
+{
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "vma_rss: table read without RCU");
+	if (!pmd_present(pmdval) || pmd_leaf(pmdval) || pmd_bad(pmdval))
+		return false;
+	/* Pairs with the WRITE_ONCE() in pt_rss_store(). */
+	*pt_rss = READ_ONCE(page_ptdesc(pmd_page(pmdval))->pt_rss);
+	return true;
+}
+
+/* Add the packed counts of one table, or a batch's sum of them, to @count. */
+static inline void vma_rss_count_add(struct vma_rss_count *count,
+				     unsigned long pt_rss)
+{
+	int i;
+
+	for (i = 0; i < NR_MM_COUNTERS; i++)
+		count->raw[i] += pt_rss_get(pt_rss, i);
+}
+
+/*
  * Read the counts of the PTE table at @pmd into *@pt_rss, without its lock:
  * each change of its counts is one store, so this reads one state of the
  * table.  Not pte_offset_map(), which maps the table for a walk of its
- * entries: only its descriptor is read.  RCU keeps a table that khugepaged
- * retracts meanwhile (it maps nothing by then).
- * Return: false if @pmd holds no PTE table (none, a huge PMD, a migration
- * entry, or a bad one).
+ * entries: only its descriptor is read, under RCU
+ * (vma_rss_pmd_table_counts()).
+ * Return: false if @pmd holds no PTE table.
  */
 static __always_inline bool vma_rss_table_counts(pmd_t *pmd,
 						 unsigned long *pt_rss)
 {
-	bool found = false;
-	pmd_t pmdval;
+	bool found;
 
 	rcu_read_lock();
-	pmdval = pmdp_get_lockless(pmd);
-	if (pmd_present(pmdval) && !pmd_leaf(pmdval) && !pmd_bad(pmdval)) {
-		/* Pairs with the WRITE_ONCE() in pt_rss_store(). */
-		*pt_rss = READ_ONCE(page_ptdesc(pmd_page(pmdval))->pt_rss);
-		found = true;
-	}
+	found = vma_rss_pmd_table_counts(pmdp_get_lockless(pmd), pt_rss);
 	rcu_read_unlock();
 	return found;
 }
@@ -387,7 +408,6 @@ static bool vma_rss_sum_pmd_once(struct vma_rss_sum_state *st, pmd_t *pmd,
 				 unsigned long addr, unsigned long next)
 {
 	unsigned long pt_rss;
-	int i;
 
 	if (!vma_rss_table_counts(pmd, &pt_rss)) {
 		if (pmd_none(pmdp_get_lockless(pmd)))
@@ -397,8 +417,7 @@ static bool vma_rss_sum_pmd_once(struct vma_rss_sum_state *st, pmd_t *pmd,
 					       st->anon, st->count);
 	}
 	if (next - addr == PMD_SIZE) {
-		for (i = 0; i < NR_MM_COUNTERS; i++)
-			st->count->raw[i] += pt_rss_get(pt_rss, i);
+		vma_rss_count_add(st->count, pt_rss);
 		return true;
 	}
 	if (!pt_rss)
@@ -686,7 +705,6 @@ static unsigned long vma_rss_sum_tables(struct vma_rss_sum_state *st,
 				     VMA_RSS_SUM_BATCH);
 	unsigned long sum = 0, tables = 0, pt_rss;
 	pmd_t pmdval;
-	int i;
 
 	if (st->budget) {
 		limit = min_t(long, limit, max(*st->budget, 0L));
@@ -698,20 +716,16 @@ static unsigned long vma_rss_sum_tables(struct vma_rss_sum_state *st,
 		pmdval = pmdp_get_lockless(pmd + n);
 		if (pmd_none(pmdval))
 			continue;
-		if (!pmd_present(pmdval) || pmd_leaf(pmdval) ||
-		    pmd_bad(pmdval)) {
+		if (!vma_rss_pmd_table_counts(pmdval, &pt_rss)) {
 			*other = true;
 			break;
 		}
-		/* Pairs with the WRITE_ONCE() in pt_rss_store(). */
-		pt_rss = READ_ONCE(page_ptdesc(pmd_page(pmdval))->pt_rss);
 		vma_rss_check_batched(pt_rss);
 		sum += pt_rss;
 		tables++;
 	}
 	rcu_read_unlock();
-	for (i = 0; i < NR_MM_COUNTERS; i++)
-		st->count->raw[i] += pt_rss_get(sum, i);
+	vma_rss_count_add(st->count, sum);
 	st->looks += n;
 	if (st->budget)
 		*st->budget -= n;
