@@ -86,26 +86,6 @@
 static_assert(sizeof(struct procmap_vma) == PROCMAP_VMA_SIZE_VER0, "procmap_vma");
 static_assert(sizeof(struct procmap_scan_arg) == PROCMAP_SCAN_SIZE_VER0, "scan_arg");
 
-static int scan(int fd, __u64 flags, __u64 start, __u64 end, void *vec,
-		__u64 vec_len, __u64 rec_size, __u64 *walk_end)
-{
-	struct procmap_scan_arg arg = {
-		.size = sizeof(arg),
-		.flags = flags,
-		.start = start,
-		.end = end,
-		.walk_end = 0x5a5a5a5a,
-		.vec = (__u64)(unsigned long)vec,
-		.vec_len = vec_len,
-		.rec_size = rec_size,
-	};
-	int ret = ioctl(fd, PROCMAP_SCAN, &arg);
-
-	if (walk_end)
-		*walk_end = arg.walk_end;
-	return ret < 0 ? -errno : ret;
-}
-
 /* A scan of [start, end) into @vec (MAX_RECS records, filled first). */
 static int scan_big(int fd, __u64 flags, __u64 start, __u64 end,
 		    struct procmap_vma *vec, __u64 *walk_end)

@@ -1634,23 +1634,6 @@ static bool wt_untouched(int i)
 	return i >= WT_NONE && i < WT_NONE + 8;
 }
 
-static int wt_scan(int fd, unsigned long start, unsigned long end,
-		   struct procmap_vma *rec, unsigned int nr)
-{
-	struct procmap_scan_arg arg = {
-		.size = sizeof(arg),
-		.flags = PROCMAP_QUERY_VMA_RSS,
-		.start = start,
-		.end = end,
-		.vec = (unsigned long)rec,
-		.vec_len = nr,
-		.rec_size = sizeof(*rec),
-	};
-	int ret = ioctl(fd, PROCMAP_SCAN, &arg);
-
-	return ret < 0 ? -errno : ret;
-}
-
 /* Map @len at @at, in a reservation of this process. */
 static char *wt_map(char *at, size_t len, int flags, int fd)
 {
@@ -1746,8 +1729,8 @@ TEST(whole_tables_in_batches)
 	/* Both VMAs in one scan: the second from the first's last PMD. */
 	looks = stat_value("pmd_looks ");
 	near = stat_value("near_pmds ");
-	ASSERT_EQ(2, wt_scan(maps, (unsigned long)a, (unsigned long)m + 1,
-			     rec, 2));
+	ASSERT_EQ(2, scan(maps, PROCMAP_QUERY_VMA_RSS, (unsigned long)a,
+			  (unsigned long)m + 1, rec, 2, sizeof(*rec), NULL));
 	EXPECT_EQ(WT_TABLES + 2 + 1, wt_delta("pmd_looks ", &looks));
 	EXPECT_EQ(1, wt_delta("near_pmds ", &near));
 	EXPECT_EQ((unsigned long)a, rec[0].vma_start);

@@ -182,6 +182,32 @@ static int query_rss(int maps_fd, unsigned long addr, struct procmap_query *q)
 }
 
 /*
+ * PROCMAP_SCAN of [@start, @end) with @flags into @vec (@vec_len records of
+ * @rec_size bytes): the number of records filled, or -errno.  *@walk_end,
+ * if not NULL, is set to where the scan stopped (0x5a5a5a5a if the kernel
+ * left it alone).
+ */
+static int scan(int fd, __u64 flags, __u64 start, __u64 end, void *vec,
+		__u64 vec_len, __u64 rec_size, __u64 *walk_end)
+{
+	struct procmap_scan_arg arg = {
+		.size = sizeof(arg),
+		.flags = flags,
+		.start = start,
+		.end = end,
+		.walk_end = 0x5a5a5a5a,
+		.vec = (__u64)(unsigned long)vec,
+		.vec_len = vec_len,
+		.rec_size = rec_size,
+	};
+	int ret = ioctl(fd, PROCMAP_SCAN, &arg);
+
+	if (walk_end)
+		*walk_end = arg.walk_end;
+	return ret < 0 ? -errno : ret;
+}
+
+/*
  * Have the kernel check @pid's per-VMA rss counters against a walk of its
  * page tables (debugfs vma_rss/verify: CONFIG_PER_VMA_RSS + CONFIG_DEBUG_VM).
  * Returns 0 if they agree, -ENODEV if the kernel has no such check, or the
