@@ -203,7 +203,15 @@ BENCH_ONLY ?=
 INSNPROF_OPS := fault munmap split mremap split:1:2 split:256:2 split:256:64 \
 	split:4096:64 mremap_part uffd_move smaps:sparse smaps_rollup:sparse \
 	smaps:dense smaps_rollup:dense maps:sparse query:sparse scan:sparse \
-	smaps_rollup:vmas50000d smaps_rollup:rss1024 smaps:rss1024 scan:rss1 scan:rss1024
+	smaps_rollup:vmas50000d smaps_rollup:rss1024 smaps:rss1024 scan:rss1 scan:rss1024 \
+	smaps:vmas1000d smaps_rollup:vmas1000d smaps:vmas10000d smaps_rollup:vmas10000d \
+	smaps:vmas50000d smaps:rss256 smaps_rollup:rss256
+# Patched-only reads against their baseline on the same kernel (OP/BASE):
+# what the query and PROCMAP_SCAN pay over maps, and what 1 GiB costs over
+# 1 MiB, per function, for the targets of RESULTS.md that compare them.
+INSNPROF_PAIRS := query:sparse/maps:sparse query:rss1024/query:rss1 \
+	scan:rss1024/scan:rss1 scan:vmas10000d/maps:vmas10000d \
+	scan:vmas50000d/maps:vmas50000d
 bench: deps kernel-bench stock initramfs counter-contention
 	@mkdir -p $(B)/logs/bench bench/results/raw
 	@for k in stock patched; do \
@@ -232,6 +240,14 @@ bench: deps kernel-bench stock initramfs counter-contention
 			echo "  BENCH   insnprof $$op: exact instruction counts, stock and patched"; \
 			$(H)/insnprof.sh $$op 12 | sed -n 1p; \
 			cp $(B)/logs/insnprof/$${op//:/_}/diff.txt bench/results/raw/insnprof-$${op//:/_}.txt; \
+		done; \
+		rm -f bench/results/raw/insnpair-*.txt; \
+		for pair in $(INSNPROF_PAIRS); do \
+			op=$${pair%/*} base=$${pair#*/}; \
+			echo "  BENCH   insnprof $$op over $$base: exact instruction counts, patched"; \
+			INSNPROF_BASE=$$base $(H)/insnprof.sh $$op 12 | sed -n 1p; \
+			cp $(B)/logs/insnprof/$${op//:/_}-over-$${base//:/_}/diff.txt \
+				bench/results/raw/insnpair-$${op//:/_}-over-$${base//:/_}.txt; \
 		done; \
 	fi
 	python3 $(H)/bench-report.py bench/results/raw bench/results
