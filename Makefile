@@ -21,11 +21,14 @@ H          := $(CURDIR)/harness
 
 DEBUG_FRAGS := configs/base.config configs/debug.config
 BENCH_FRAGS := configs/base.config configs/bench.config
+O2_FRAGS    := $(BENCH_FRAGS) configs/o2.config
 
 OUT_DEBUG       := $(B)/out-debug
 OUT_BENCH       := $(B)/out-bench
 OUT_STOCK       := $(B)/stock/out-bench
 OUT_STOCK_DEBUG := $(B)/stock/out-debug
+OUT_O2          := $(B)/out-o2
+OUT_STOCK_O2    := $(B)/stock/out-o2
 
 PACKAGES := qemu-system-x86 busybox-static flex bison bc libelf-dev libssl-dev \
 	cpio ccache procps gnuplot-nox liburcu-dev xz-utils gcc make libc6-dev git \
@@ -108,6 +111,11 @@ stock: $(STOCK_SRC)/.applied
 	$(H)/build-kernel.sh $(STOCK_SRC) $(OUT_STOCK) $(BENCH_FRAGS)
 stock-debug: $(STOCK_SRC)/.applied
 	$(H)/build-kernel.sh $(STOCK_SRC) $(OUT_STOCK_DEBUG) $(DEBUG_FRAGS)
+## kernel-o2, stock-o2: the bench config at -O2 with jump labels (configs/o2.config), for make bench's insnprof rows
+kernel-o2: $(SRC)/.applied
+	$(H)/build-kernel.sh $(SRC) $(OUT_O2) $(O2_FRAGS)
+stock-o2: $(STOCK_SRC)/.applied
+	$(H)/build-kernel.sh $(STOCK_SRC) $(OUT_STOCK_O2) $(O2_FRAGS)
 
 # Static selftests and bench tools, built against the patched UAPI headers
 # (rebuilt when those change: a tool built against an older PROCMAP_QUERY
@@ -206,13 +214,21 @@ INSNPROF_OPS := fault munmap split mremap split:1:2 split:256:2 split:256:64 \
 	smaps_rollup:vmas50000d smaps_rollup:rss1024 smaps:rss1024 scan:rss1 scan:rss1024 \
 	smaps:vmas1000d smaps_rollup:vmas1000d smaps:vmas10000d smaps_rollup:vmas10000d \
 	smaps:vmas50000d smaps:rss256 smaps_rollup:rss256
+# The reads counted again with both kernels at -O2 with jump labels
+# (kernel-o2, stock-o2): distributions build that way, and -Os flatters
+# neither kernel the same.  BENCH_O2=0 skips them (and the two builds).
+INSNPROF_O2_OPS := maps:sparse maps:big smaps:sparse smaps_rollup:sparse \
+	smaps:dense smaps_rollup:dense smaps_rollup:vmas50000d smaps:rss1024 \
+	smaps_rollup:rss1024
+BENCH_O2 ?= 1
 # Patched-only reads against their baseline on the same kernel (OP/BASE):
 # what the query and PROCMAP_SCAN pay over maps, and what 1 GiB costs over
 # 1 MiB, per function, for the targets of RESULTS.md that compare them.
 INSNPROF_PAIRS := query:sparse/maps:sparse query:rss1024/query:rss1 \
 	scan:rss1024/scan:rss1 scan:vmas10000d/maps:vmas10000d \
 	scan:vmas50000d/maps:vmas50000d
-bench: deps kernel-bench stock initramfs counter-contention
+bench: deps kernel-bench stock $(if $(filter 1,$(BENCH_O2)),$(if $(filter interference,$(BENCH_ONLY)),,kernel-o2 stock-o2)) \
+	initramfs counter-contention
 	@mkdir -p $(B)/logs/bench bench/results/raw
 	@for k in stock patched; do \
 		img=$(OUT_BENCH)/arch/x86/boot/bzImage; [ $$k = stock ] && img=$(OUT_STOCK)/arch/x86/boot/bzImage; \
@@ -249,6 +265,14 @@ bench: deps kernel-bench stock initramfs counter-contention
 			cp $(B)/logs/insnprof/$${op//:/_}-over-$${base//:/_}/diff.txt \
 				bench/results/raw/insnpair-$${op//:/_}-over-$${base//:/_}.txt; \
 		done; \
+		rm -f bench/results/raw/o2-insnprof-*.txt; \
+		if [ "$(BENCH_O2)" = 1 ]; then \
+			for op in $(INSNPROF_O2_OPS); do \
+				echo "  BENCH   insnprof $$op at -O2: exact instruction counts, stock and patched"; \
+				INSNPROF_OUT=out-o2 $(H)/insnprof.sh $$op 12 | sed -n 1p; \
+				cp $(B)/logs/insnprof-out-o2/$${op//:/_}/diff.txt bench/results/raw/o2-insnprof-$${op//:/_}.txt; \
+			done; \
+		fi; \
 	fi
 	python3 $(H)/bench-report.py bench/results/raw bench/results
 

@@ -284,6 +284,20 @@ for path in sorted(glob.glob(os.path.join(raw, 'insnprof-*.txt'))):
         if len(f) == 4:
             funcs.append((f[0], int(f[1]), int(f[2]), int(f[3])))
     insnprof[op] = (int(m[1]), int(m[2]), funcs)
+# The same reads with both kernels at -O2 with jump labels (configs/o2.config).
+insno2 = {}     # op -> (stock total, patched total, [(function, stock, patched, diff)])
+for path in sorted(glob.glob(os.path.join(raw, 'o2-insnprof-*.txt'))):
+    op = os.path.basename(path)[len('o2-insnprof-'):-len('.txt')]
+    text = open(path).read().splitlines()
+    m = re.match(r'total instructions: stock (\d+)\s+patched (\d+)', text[0]) if text else None
+    if not m:
+        continue
+    funcs = []
+    for line in text[2:]:
+        f = line.split()
+        if len(f) == 4:
+            funcs.append((f[0], int(f[1]), int(f[2]), int(f[3])))
+    insno2[op] = (int(m[1]), int(m[2]), funcs)
 # The same, of a patched-only read against its baseline on the patched kernel
 # (harness/insnprof.sh with INSNPROF_BASE): insnpair-OP-over-BASE.txt.
 insnpair = {}   # (op, base) -> (base total, op total, [(function, base, op, diff)])
@@ -380,8 +394,23 @@ if insnprof:
             top = ', '.join(f'{n} {d:+,}' for n, _, _, d in funcs[:4])
             w(f'| {what} | {b:,} | {o:,} | {o / b:.4f} | {(o - b) / units:+,.1f} per {unit} | {top} |')
         w('')
-    w('Raw per-function tables: bench/results/raw/insnprof-*.txt (stock vs patched) and')
-    w('insnpair-*.txt (patched, an operation over its baseline).')
+    if insno2:
+        w('The reads again with both kernels built at -O2 with jump labels (configs/o2.config,')
+        w('as distributions build them; `INSNPROF_OUT=out-o2 harness/insnprof.sh OP`). -Os')
+        w('outlines small helpers (`pte_pfn()`, `pmd_flags()`) and makes static keys loads,')
+        w('which costs the two kernels differently:')
+        w('')
+        w('| read | stock -O2 | patched -O2 | patched/stock -O2 | patched/stock -Os | largest differences at -O2 (function: patched - stock) |')
+        w('|---|---:|---:|---:|---:|---|')
+        for op, (st, pa, funcs) in sorted(insno2.items()):
+            os_ = insnprof.get(op)
+            top = ', '.join(f'{n} {d:+,}' for n, _, _, d in funcs[:4])
+            w(f'| {op} | {st:,} | {pa:,} | {pa / st:.4f} | '
+              f'{f"{os_[1] / os_[0]:.4f}" if os_ else ""} | {top} |')
+        w('')
+    w('Raw per-function tables: bench/results/raw/insnprof-*.txt (stock vs patched),')
+    w('o2-insnprof-*.txt (the same at -O2) and insnpair-*.txt (patched, an operation')
+    w('over its baseline).')
     w('')
 
 if fleet:
@@ -496,6 +525,14 @@ for fl in ('maps', 'smaps', 'smaps_rollup'):
         r, lay = max(rs)
         t = f'{fl} read time, patched/stock <= 1.00 on every layout ({len(rs)} layouts; worst: {lay})'
         w(f'| {t} | {r:.2f} | 1.00 | {verdict(r <= 1.0, t, "prof", f"{fl}_{lay}")} |')
+# The same target at -O2, where counted (exact counts, not -icount time).
+for fl in ('maps', 'smaps', 'smaps_rollup'):
+    rs = [(pa / st, op) for op, (st, pa, _) in insno2.items() if op.rsplit('_', 1)[0] == fl]
+    if rs:
+        r, op = max(rs)
+        t = (f'{fl} read, patched/stock <= 1.00 at -O2 too (exact instruction count, insnprof; '
+             f'{len(rs)} layouts; worst: {op.rsplit("_", 1)[1]})')
+        w(f'| {t} | {r:.4f} | 1.0000 | {verdict(r <= 1.0, t, "o2", op)} |')
 for fl in ('smaps', 'smaps_rollup'):
     for lay in ('dense', 'vmas1000d', 'vmas10000d', 'vmas50000d', 'rss256', 'rss1024'):
         r = rc_ratio(lay, fl)
@@ -516,12 +553,12 @@ if fails:
     w('| target | counted: base -> measured | exact ratio | largest differences (function: measured - base) |')
     w('|---|---:|---:|---|')
     for t, kind, key in fails:
-        got = insnprof.get(key) if kind == 'prof' else insnpair.get(key) if kind == 'pair' else None
+        got = {'prof': insnprof, 'pair': insnpair, 'o2': insno2}.get(kind, {}).get(key)
         if got is None:
             w(f'| {t} | not counted | | the breakdown is missing: add it to INSNPROF_OPS or INSNPROF_PAIRS |')
             continue
         b, o, funcs = got
-        name = (f'stock -> patched' if kind == 'prof' else f'{key[1]} -> {key[0]}')
+        name = {'prof': 'stock -> patched', 'o2': 'stock -> patched, -O2'}.get(kind) or f'{key[1]} -> {key[0]}'
         top = ', '.join(f'{n} {d:+,}' for n, _, _, d in funcs[:6])
         w(f'| {t} | {name}: {b:,} -> {o:,} | {o / b:.3f} | {top} |')
     w('')
