@@ -271,48 +271,31 @@ if objsize:
     w('')
 
 # Exact instruction counts of single operations (insnprof QEMU plugin).
-insnprof = {}   # op -> (stock total, patched total, [(function, stock, patched, diff)])
-for path in sorted(glob.glob(os.path.join(raw, 'insnprof-*.txt'))):
-    op = os.path.basename(path)[len('insnprof-'):-len('.txt')]
-    text = open(path).read().splitlines()
-    m = re.match(r'total instructions: stock (\d+)\s+patched (\d+)', text[0]) if text else None
-    if not m:
-        continue
-    funcs = []
-    for line in text[2:]:
-        f = line.split()
-        if len(f) == 4:
-            funcs.append((f[0], int(f[1]), int(f[2]), int(f[3])))
-    insnprof[op] = (int(m[1]), int(m[2]), funcs)
+def load_insnprof(prefix):
+    """{name: (first total, second total, [(function, first, second, diff)])}
+    of RAW/PREFIX*.txt, insnprof.sh's diff.txt: stock and patched, or a
+    baseline and an operation on the patched kernel."""
+    found = {}
+    for path in sorted(glob.glob(os.path.join(raw, prefix + '*.txt'))):
+        text = open(path).read().splitlines()
+        m = re.match(r'total instructions: stock (\d+)\s+patched (\d+)', text[0]) if text else None
+        if not m:
+            continue
+        funcs = []
+        for line in text[2:]:
+            f = line.split()
+            if len(f) == 4:
+                funcs.append((f[0], int(f[1]), int(f[2]), int(f[3])))
+        found[os.path.basename(path)[len(prefix):-len('.txt')]] = (int(m[1]), int(m[2]), funcs)
+    return found
+
+
+insnprof = load_insnprof('insnprof-')   # op -> stock vs patched
 # The same reads with both kernels at -O2 with jump labels (configs/o2.config).
-insno2 = {}     # op -> (stock total, patched total, [(function, stock, patched, diff)])
-for path in sorted(glob.glob(os.path.join(raw, 'o2-insnprof-*.txt'))):
-    op = os.path.basename(path)[len('o2-insnprof-'):-len('.txt')]
-    text = open(path).read().splitlines()
-    m = re.match(r'total instructions: stock (\d+)\s+patched (\d+)', text[0]) if text else None
-    if not m:
-        continue
-    funcs = []
-    for line in text[2:]:
-        f = line.split()
-        if len(f) == 4:
-            funcs.append((f[0], int(f[1]), int(f[2]), int(f[3])))
-    insno2[op] = (int(m[1]), int(m[2]), funcs)
-# The same, of a patched-only read against its baseline on the patched kernel
+insno2 = load_insnprof('o2-insnprof-')
+# A patched-only read against its baseline on the patched kernel
 # (harness/insnprof.sh with INSNPROF_BASE): insnpair-OP-over-BASE.txt.
-insnpair = {}   # (op, base) -> (base total, op total, [(function, base, op, diff)])
-for path in sorted(glob.glob(os.path.join(raw, 'insnpair-*-over-*.txt'))):
-    op, base = os.path.basename(path)[len('insnpair-'):-len('.txt')].split('-over-')
-    text = open(path).read().splitlines()
-    m = re.match(r'total instructions: stock (\d+)\s+patched (\d+)', text[0]) if text else None
-    if not m:
-        continue
-    funcs = []
-    for line in text[2:]:
-        f = line.split()
-        if len(f) == 4:
-            funcs.append((f[0], int(f[1]), int(f[2]), int(f[3])))
-    insnpair[(op, base)] = (int(m[1]), int(m[2]), funcs)
+insnpair = {tuple(k.split('-over-')): v for k, v in load_insnprof('insnpair-').items()}
 INSNPAIR_OPS = [
     (('query_sparse', 'maps_sparse'), 'PROCMAP_QUERY_VMA_RSS of every VMA over a maps read, sparse', 10000, 'VMA'),
     (('query_rss1024', 'query_rss1'), 'PROCMAP_QUERY_VMA_RSS of 100 VMAs, 1 GiB over 1 MiB resident', 512, '2 MiB'),
@@ -350,6 +333,16 @@ INSNPROF_OPS = [
     ('smaps_rollup_rss1024', 'read smaps_rollup, 1 GiB resident in 100 VMAs', 262300, 'page'),
     ('smaps_rss1024', 'read smaps, 1 GiB resident in 100 VMAs', 262300, 'page'),
 ]
+def insnprof_rows(ops, counted):
+    """One table row per counted operation: totals, ratio, per unit, top 4."""
+    for key, what, units, unit in ops:
+        if key not in counted:
+            continue
+        b, o, funcs = counted[key]
+        top = ', '.join(f'{n} {d:+,}' for n, _, _, d in funcs[:4])
+        w(f'| {what} | {b:,} | {o:,} | {o / b:.4f} | {(o - b) / units:+,.1f} per {unit} | {top} |')
+
+
 if insnprof:
     w('## 4. Exact instruction counts, per kernel function (insnprof)')
     w('')
@@ -362,12 +355,7 @@ if insnprof:
     w('')
     w('| operation | stock | patched | patched/stock | difference per unit | largest differences (function: patched - stock) |')
     w('|---|---:|---:|---:|---:|---|')
-    for op, what, units, unit in INSNPROF_OPS:
-        if op not in insnprof:
-            continue
-        st, pa, funcs = insnprof[op]
-        top = ', '.join(f'{n} {d:+,}' for n, _, _, d in funcs[:4])
-        w(f'| {what} | {st:,} | {pa:,} | {pa / st:.4f} | {(pa - st) / units:+,.1f} per {unit} | {top} |')
+    insnprof_rows(INSNPROF_OPS, insnprof)
     if 'query_sparse' in insnprof and 'maps_sparse' in insnprof:
         q, mp = insnprof['query_sparse'][1], insnprof['maps_sparse'][1]
         w(f'| PROCMAP_QUERY_VMA_RSS of every VMA, sparse layout (patched) | | {q:,} | '
@@ -387,12 +375,7 @@ if insnprof:
         w('')
         w('| operation over its baseline | baseline | operation | ratio | difference per unit | largest differences (function: operation - baseline) |')
         w('|---|---:|---:|---:|---:|---|')
-        for key, what, units, unit in INSNPAIR_OPS:
-            if key not in insnpair:
-                continue
-            b, o, funcs = insnpair[key]
-            top = ', '.join(f'{n} {d:+,}' for n, _, _, d in funcs[:4])
-            w(f'| {what} | {b:,} | {o:,} | {o / b:.4f} | {(o - b) / units:+,.1f} per {unit} | {top} |')
+        insnprof_rows(INSNPAIR_OPS, insnpair)
         w('')
     if insno2:
         w('The reads again with both kernels built at -O2 with jump labels (configs/o2.config,')
